@@ -1,0 +1,32 @@
+"""attnlib: the small library behind the "Drawing Attention" course.
+
+The data path a learner follows, one module per arrow:
+image (data) → features → scores (scores) → weights (attention) → 2-D map (maps)
+→ picture (viz) → live widget (explorer).
+"""
+
+from .attention import SCORES, attention, entropy, softmax, weighted_sum
+from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
+from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, dot_score, scaled_dot_score
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SCORES",
+    "attention",
+    "entropy",
+    "softmax",
+    "weighted_sum",
+    "SAMPLE_IMAGES",
+    "kernel_regression_data",
+    "load_image",
+    "pixel_features",
+    "resize_image",
+    "toy_qkv",
+    "AdditiveScore",
+    "GeneralScore",
+    "MLPScore",
+    "cosine_score",
+    "dot_score",
+    "scaled_dot_score",
+]

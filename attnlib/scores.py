@@ -1,0 +1,150 @@
+"""Similarity scores: how well does each query match each key?
+
+All functions take queries ``q`` of shape ``(..., Nq, d)`` and keys ``k`` of shape
+``(..., Nk, d)`` and return scores of shape ``(..., Nq, Nk)``: row ``i`` holds
+query ``i``'s score against every key. Leading dims (batch, heads) broadcast.
+
+The learnable scores (:class:`GeneralScore`, :class:`AdditiveScore`,
+:class:`MLPScore`) are ``nn.Module``s with the same ``forward(q, k)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ._checks import check_batch_dims, check_float_tensor, shape_str
+
+__all__ = ["dot_score", "scaled_dot_score", "cosine_score", "GeneralScore", "AdditiveScore", "MLPScore"]
+
+
+def _check_qk(q, k, d_q: int | None = None, d_k: int | None = None) -> None:
+    check_float_tensor(q, "q", "(..., Nq, d)")
+    check_float_tensor(k, "k", "(..., Nk, d)")
+    if d_q is None and q.shape[-1] != k.shape[-1]:
+        raise ValueError(
+            f"q and k must have the same feature size d (last dim); got q {shape_str(q.shape)} "
+            f"and k {shape_str(k.shape)}"
+        )
+    if d_q is not None and q.shape[-1] != d_q:
+        raise ValueError(f"q must have shape (..., Nq, {d_q}) for this score; got {shape_str(q.shape)}")
+    if d_k is not None and k.shape[-1] != d_k:
+        raise ValueError(f"k must have shape (..., Nk, {d_k}) for this score; got {shape_str(k.shape)}")
+    check_batch_dims(q, "q", k, "k")
+
+
+def dot_score(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """``s[i, j] = q_i · k_j``. q ``(..., Nq, d)``, k ``(..., Nk, d)`` → ``(..., Nq, Nk)``."""
+    _check_qk(q, k)
+    return q @ k.transpose(-2, -1)
+
+
+def scaled_dot_score(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """``s[i, j] = q_i · k_j / √d``. q ``(..., Nq, d)``, k ``(..., Nk, d)`` → ``(..., Nq, Nk)``.
+
+    If the entries of q and k have variance 1, q·k has variance d; dividing by √d
+    brings it back to 1 so the softmax does not saturate as d grows.
+    """
+    _check_qk(q, k)
+    return q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+
+
+def cosine_score(q: torch.Tensor, k: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """``s[i, j] = q_i · k_j / (‖q_i‖ ‖k_j‖)``, in [-1, 1]. Shapes as :func:`dot_score`.
+
+    A zero vector (norm < ``eps``) scores 0 against everything.
+    """
+    _check_qk(q, k)
+    q_hat = q / q.norm(dim=-1, keepdim=True).clamp_min(eps)
+    k_hat = k / k.norm(dim=-1, keepdim=True).clamp_min(eps)
+    return q_hat @ k_hat.transpose(-2, -1)
+
+
+class GeneralScore(nn.Module):
+    """Bilinear ("general") score ``s[i, j] = q_iᵀ W k_j`` with a learned ``W`` of shape ``(d_q, d_k)``.
+
+    q ``(..., Nq, d_q)``, k ``(..., Nk, d_k)`` → ``(..., Nq, Nk)``. With ``W = I`` it is the dot score.
+    """
+
+    def __init__(self, d_q: int, d_k: int):
+        super().__init__()
+        self.W = nn.Parameter(torch.empty(d_q, d_k))
+        nn.init.xavier_uniform_(self.W)
+
+    def forward(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        _check_qk(q, k, *self.W.shape)
+        return q @ self.W @ k.transpose(-2, -1)
+
+
+def _pairwise_sum(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """a ``(..., Nq, h)``, b ``(..., Nk, h)`` → ``a_i + b_j`` of shape ``(..., Nq, Nk, h)``."""
+    return a.unsqueeze(-2) + b.unsqueeze(-3)
+
+
+def _in_query_chunks(fn, a: torch.Tensor, b: torch.Tensor, max_elements: int) -> torch.Tensor:
+    """Apply ``fn(a_chunk, b)`` over chunks of queries so ``(chunk, Nk, h)`` stays under ``max_elements``."""
+    n_q, n_k, h = a.shape[-2], b.shape[-2], a.shape[-1]
+    batch = max(1, math.prod(torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])))
+    chunk = max(1, max_elements // max(1, n_k * h * batch))
+    if chunk >= n_q:
+        return fn(a, b)
+    return torch.cat([fn(a[..., i : i + chunk, :], b) for i in range(0, n_q, chunk)], dim=-2)
+
+
+class AdditiveScore(nn.Module):
+    """Additive ("concatenation", Bahdanau) score ``s[i, j] = vᵀ tanh(W_q q_i + W_k k_j)``.
+
+    It is the same as ``vᵀ tanh(W [q_i; k_j])`` with ``W = [W_q  W_k]``: a linear map of
+    the concatenated pair splits into one part per input. q ``(..., Nq, d_q)``,
+    k ``(..., Nk, d_k)`` → ``(..., Nq, Nk)``.
+
+    Memory: the hidden activations have shape ``(..., Nq, Nk, hidden)``, e.g. 4096 × 4096 × 16
+    floats = 1 GiB for a 64×64-token map. We therefore process the queries in chunks of at
+    most ``max_elements`` hidden values (64 MiB by default); training through all pairs still
+    keeps every chunk for the backward pass.
+    """
+
+    def __init__(self, d_q: int, d_k: int, hidden: int, max_elements: int = 2**24):
+        super().__init__()
+        self.W_q = nn.Linear(d_q, hidden, bias=False)
+        self.W_k = nn.Linear(d_k, hidden, bias=False)
+        self.v = nn.Linear(hidden, 1, bias=False)
+        self.max_elements = max_elements
+
+    def forward(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        _check_qk(q, k, self.W_q.in_features, self.W_k.in_features)
+        q_h, k_h = self.W_q(q), self.W_k(k)
+
+        def score(q_chunk, k_all):
+            return self.v(torch.tanh(_pairwise_sum(q_chunk, k_all))).squeeze(-1)
+
+        return _in_query_chunks(score, q_h, k_h, self.max_elements)
+
+
+class MLPScore(nn.Module):
+    """Perceptron score: an MLP on the concatenated pair, ``s[i, j] = w₂ᵀ ReLU(W₁ [q_i; k_j] + b₁) + b₂``.
+
+    ``self.net`` is ``Sequential(Linear(d_q + d_k, hidden), ReLU(), Linear(hidden, 1))``. We never
+    build the ``(Nq, Nk, d_q + d_k)`` concatenation: ``W₁ [q; k] = W₁[:, :d_q] q + W₁[:, d_q:] k``.
+    q ``(..., Nq, d_q)``, k ``(..., Nk, d_k)`` → ``(..., Nq, Nk)``. Same memory note as
+    :class:`AdditiveScore` (hidden activations ``(..., Nq, Nk, hidden)``, processed in chunks).
+    """
+
+    def __init__(self, d_q: int, d_k: int, hidden: int, max_elements: int = 2**24):
+        super().__init__()
+        self.d_q, self.d_k = d_q, d_k
+        self.net = nn.Sequential(nn.Linear(d_q + d_k, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        self.max_elements = max_elements
+
+    def forward(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        _check_qk(q, k, self.d_q, self.d_k)
+        first, act, last = self.net
+        q_h = q @ first.weight[:, : self.d_q].T + first.bias
+        k_h = k @ first.weight[:, self.d_q :].T
+
+        def score(q_chunk, k_all):
+            return last(act(_pairwise_sum(q_chunk, k_all))).squeeze(-1)
+
+        return _in_query_chunks(score, q_h, k_h, self.max_elements)
