@@ -107,3 +107,153 @@ def check_weighted_sum(fn) -> bool:
         yield "weights (4, 6), values (6, 3)", (w, v), w @ v
 
     return _run("weighted_sum", fn, cases(), hint="out_i = Σ_j alpha[i, j] v_j, which is one matrix product.")
+
+
+# --- notebooks 02 and 03: cosine score, masked softmax, entropy ---
+
+__all__ += ["check_cosine_score", "check_masked_softmax", "check_entropy"]
+
+
+def check_cosine_score(fn) -> bool:
+    """``fn(q (..., Nq, d), k (..., Nk, d)) → (..., Nq, Nk)`` should be ``q̂ k̂ᵀ`` with unit-length rows.
+
+    A zero vector (norm 0) must score 0 against everything, not NaN.
+    """
+
+    def reference(q, k):
+        q_norm = torch.linalg.vector_norm(q, dim=-1, keepdim=True)
+        k_norm = torch.linalg.vector_norm(k, dim=-1, keepdim=True)
+        dots = q @ k.transpose(-2, -1)
+        norms = q_norm @ k_norm.transpose(-2, -1)
+        return torch.where(norms > 0, dots / torch.where(norms > 0, norms, 1.0), 0.0)
+
+    def cases():
+        q, k = torch.tensor([[1.0, 0.0]]), torch.tensor([[2.0, 0.0], [0.0, 3.0], [-1.0, 1.0]])
+        yield "q [[1, 0]], k [[2, 0], [0, 3], [-1, 1]] (lengths must not matter)", (q, k), reference(q, k)
+        q, k = 5 * _randn(3, 8, seed=4), 0.1 * _randn(4, 8, seed=5)
+        yield "random q (3, 8) × 5, k (4, 8) × 0.1", (q, k), reference(q, k)
+        q, k = _randn(2, 5, 6, seed=6), _randn(2, 7, 6, seed=7)
+        yield "batched q (2, 5, 6), k (2, 7, 6)", (q, k), reference(q, k)
+        q, k = torch.tensor([[0.0, 0.0, 0.0], [1.0, 2.0, 2.0]]), _randn(3, 3, seed=8)
+        yield "a zero query row [0, 0, 0] (should score 0, not NaN)", (q, k), reference(q, k)
+
+    return _run("cosine_score", fn, cases(), hint="divide each row of q and of k by its length "
+                "(norm(dim=-1, keepdim=True).clamp_min(1e-8) avoids 0 / 0), "
+                "then take q̂ @ k̂.transpose(-2, -1).")
+
+
+def check_masked_softmax(fn) -> bool:
+    """``fn(scores (..., Nq, Nk), mask) → weights``: softmax over the last axis where only keys with
+    ``mask == True`` count; masked keys weigh exactly 0 and a fully masked row is all zeros (not NaN)."""
+
+    def reference(s, mask):
+        w = torch.softmax(s.masked_fill(~mask, float("-inf")), dim=-1)
+        return torch.nan_to_num(w, nan=0.0)  # torch gives NaN for a fully masked row; we want zeros
+
+    def cases():
+        s = torch.tensor([[1.0, 2.0, 3.0]])
+        m = torch.tensor([[True, True, True]])
+        yield "nothing masked", (s, m), reference(s, m)
+        m = torch.tensor([[True, False, True]])
+        yield "scores [[1, 2, 3]], key 1 masked (its weight must be exactly 0)", (s, m), reference(s, m)
+        s = _randn(4, 5, seed=9) * 3
+        m = torch.tensor([True, True, False, True, False])
+        yield "scores (4, 5), mask (5,) broadcast to every row", (s, m), reference(s, m)
+        s = torch.tensor([[1000.0, 1001.0, 5.0], [0.5, 0.2, 0.1]])
+        m = torch.tensor([[True, True, False], [False, False, False]])
+        case = "row 1 fully masked (should be all zeros, not NaN); row 0 has logits ~1000"
+        yield case, (s, m), reference(s, m)
+
+    return _run("masked_softmax", fn, cases(), hint="set masked scores to -inf (scores.masked_fill(~mask, "
+                "float('-inf'))), subtract the row max of what is left, and divide by the row sum only "
+                "where it is > 0 (a fully masked row has nothing to normalise).")
+
+
+def check_entropy(fn) -> bool:
+    """``fn(weights (..., Nq, Nk)) → (..., Nq)``: ``H = -Σ_j alpha_j log alpha_j`` (nats), 0·log 0 = 0."""
+
+    def reference(w):
+        return torch.special.entr(w).sum(dim=-1)
+
+    def cases():
+        w = torch.tensor([[0.0, 1.0, 0.0, 0.0]])
+        yield "one-hot row [[0, 1, 0, 0]] (entropy 0; does 0·log 0 give NaN?)", (w,), reference(w)
+        w = torch.full((2, 8), 1 / 8)
+        yield "uniform rows (2, 8) (entropy log 8)", (w,), reference(w)
+        w = torch.softmax(_randn(3, 6, seed=11), dim=-1)
+        yield "random weights (3, 6)", (w,), reference(w)
+        w = torch.softmax(_randn(2, 3, 4, 5, seed=12), dim=-1)
+        yield "batched weights (2, 3, 4, 5) → (2, 3, 4)", (w,), reference(w)
+
+    return _run("entropy", fn, cases(), hint="H = -(alpha * log alpha).sum(dim=-1); where alpha is 0, "
+                "use 0 for the term (torch.where(alpha > 0, alpha.log(), 0.0)), "
+                "since 0 · log 0 is NaN in floats.")
+
+
+# --- notebook 01: hard attention by sampling, Nadaraya–Watson kernel regression ---
+
+__all__ += ["check_sample_index", "check_nadaraya_watson"]
+
+
+def check_sample_index(fn) -> bool:
+    """``fn(alpha (Nq, Nk), u (Nq,)) → index (Nq,)`` (ints): hard attention by inverse-CDF sampling.
+
+    Row ``i`` picks the first key ``j`` whose running total ``alpha[i, 0] + … + alpha[i, j]`` is
+    strictly greater than ``u[i]``. With ``u`` uniform on [0, 1), key ``j`` is picked with probability
+    ``alpha[i, j]``, and a key with weight 0 is never picked.
+    """
+
+    def reference(alpha, u):
+        totals = alpha.double().cumsum(dim=-1)
+        picked = (totals <= u.double().unsqueeze(-1)).sum(dim=-1)  # how many totals u has passed
+        return picked.clamp_max(alpha.shape[-1] - 1)  # guards against a last total of 0.9999999
+
+    def cases():
+        alpha = torch.tensor([[0.5, 0.25, 0.25]]).repeat(3, 1)
+        u = torch.tensor([0.1, 0.6, 0.9])
+        yield "alpha rows [0.5, 0.25, 0.25], u [0.1, 0.6, 0.9]", (alpha, u), reference(alpha, u)
+        alpha = torch.tensor([[0.0, 0.7, 0.0, 0.3]]).repeat(4, 1)
+        u = torch.tensor([0.05, 0.69, 0.71, 0.99])
+        yield "alpha rows [0, 0.7, 0, 0.3] (keys 0 and 2 must never be picked)", (alpha, u), reference(alpha, u)
+        alpha = torch.eye(4)[[2, 0, 3]]
+        u = torch.tensor([0.0, 0.5, 0.999])
+        yield "one-hot rows (keys 2, 0, 3), u [0, 0.5, 0.999]", (alpha, u), reference(alpha, u)
+        alpha = torch.softmax(2 * _randn(6, 8, seed=11), dim=-1)
+        u = torch.rand(6, generator=torch.Generator().manual_seed(12))
+        yield "random alpha (6, 8), u (6,)", (alpha, u), reference(alpha, u)
+
+    return _run("sample_index", fn, cases(), hint="running totals are alpha.cumsum(dim=-1); the picked key is "
+                "the first j whose total is strictly greater than u, which is the number of totals <= u "
+                "(compare with u.unsqueeze(-1) so each row uses its own u). A key with weight 0 is never picked.")
+
+
+def check_nadaraya_watson(fn) -> bool:
+    """``fn(x_query (Nq,), x_train (Nk,), y_train (Nk,), sigma) → predictions (Nq,)``.
+
+    ``prediction_i = Σ_j alpha[i, j] y_train[j]`` with
+    ``alpha[i, :] = softmax_j(-(x_query[i] - x_train[j])² / (2 sigma²))``: Gaussian-kernel regression.
+    """
+
+    def reference(x_query, x_train, y_train, sigma):
+        d2 = (x_query.double()[:, None] - x_train.double()[None, :]) ** 2
+        logits = -d2 / (2 * sigma**2)
+        kernel = torch.exp(logits - logits.max(dim=1, keepdim=True).values)  # the largest term is exp(0) = 1
+        return (kernel @ y_train.double() / kernel.sum(dim=1)).float()
+
+    def cases():
+        x_train, y_train = torch.tensor([0.0, 1.0, 2.0]), torch.tensor([0.0, 1.0, 4.0])
+        x_query = torch.tensor([0.5, 1.0])
+        args = (x_query, x_train, y_train, 0.5)
+        yield "x_train [0, 1, 2], y_train [0, 1, 4], σ = 0.5, x_query [0.5, 1]", args, reference(*args)
+        args = (torch.tensor([-1.0, 0.0, 4.0]), torch.tensor([3.0]), torch.tensor([2.0]), 1.0)
+        yield "a single training point (x 3, y 2): every prediction must be 2", args, reference(*args)
+        x_train, y_train = 5 * torch.rand(20, generator=torch.Generator().manual_seed(13)), _randn(20, seed=14)
+        args = (torch.linspace(0, 5, 7), x_train, y_train, 2.0)
+        yield "random data, 20 training points, 7 queries, σ = 2", args, reference(*args)
+        args = (torch.tensor([1.0, 11.0]), torch.tensor([0.0, 1.0, 2.0]), torch.tensor([5.0, 6.0, 7.0]), 0.05)
+        case = "σ = 0.05 and query 11 far from all x_train (exp underflows to 0: do you divide 0 by 0?)"
+        yield case, args, reference(*args)
+
+    return _run("nadaraya_watson", fn, cases(), hint="alpha = softmax(-(x_query[:, None] - x_train[None, :])**2 "
+                "/ (2 * sigma**2), dim=-1) has shape (Nq, Nk), one row per query; the predictions are alpha @ "
+                "y_train. torch.softmax subtracts the row max, so a small σ does not give 0 / 0.")
