@@ -214,7 +214,8 @@ def check_sample_index(fn) -> bool:
         yield "alpha rows [0.5, 0.25, 0.25], u [0.1, 0.6, 0.9]", (alpha, u), reference(alpha, u)
         alpha = torch.tensor([[0.0, 0.7, 0.0, 0.3]]).repeat(4, 1)
         u = torch.tensor([0.05, 0.69, 0.71, 0.99])
-        yield "alpha rows [0, 0.7, 0, 0.3] (keys 0 and 2 must never be picked)", (alpha, u), reference(alpha, u)
+        case = "alpha rows [0, 0.7, 0, 0.3] (keys 0 and 2 must never be picked)"
+        yield case, (alpha, u), reference(alpha, u)
         alpha = torch.eye(4)[[2, 0, 3]]
         u = torch.tensor([0.0, 0.5, 0.999])
         yield "one-hot rows (keys 2, 0, 3), u [0, 0.5, 0.999]", (alpha, u), reference(alpha, u)
@@ -222,9 +223,10 @@ def check_sample_index(fn) -> bool:
         u = torch.rand(6, generator=torch.Generator().manual_seed(12))
         yield "random alpha (6, 8), u (6,)", (alpha, u), reference(alpha, u)
 
-    return _run("sample_index", fn, cases(), hint="running totals are alpha.cumsum(dim=-1); the picked key is "
-                "the first j whose total is strictly greater than u, which is the number of totals <= u "
-                "(compare with u.unsqueeze(-1) so each row uses its own u). A key with weight 0 is never picked.")
+    return _run("sample_index", fn, cases(), hint="running totals are alpha.cumsum(dim=-1); the picked key "
+                "is the first j whose total is strictly greater than u, which is the number of totals <= u "
+                "(compare with u.unsqueeze(-1) so each row uses its own u). A key with weight 0 is never "
+                "picked.")
 
 
 def check_nadaraya_watson(fn) -> bool:
@@ -247,13 +249,14 @@ def check_nadaraya_watson(fn) -> bool:
         yield "x_train [0, 1, 2], y_train [0, 1, 4], σ = 0.5, x_query [0.5, 1]", args, reference(*args)
         args = (torch.tensor([-1.0, 0.0, 4.0]), torch.tensor([3.0]), torch.tensor([2.0]), 1.0)
         yield "a single training point (x 3, y 2): every prediction must be 2", args, reference(*args)
-        x_train, y_train = 5 * torch.rand(20, generator=torch.Generator().manual_seed(13)), _randn(20, seed=14)
+        x_train = 5 * torch.rand(20, generator=torch.Generator().manual_seed(13))
+        y_train = _randn(20, seed=14)
         args = (torch.linspace(0, 5, 7), x_train, y_train, 2.0)
         yield "random data, 20 training points, 7 queries, σ = 2", args, reference(*args)
         args = (torch.tensor([1.0, 11.0]), torch.tensor([0.0, 1.0, 2.0]), torch.tensor([5.0, 6.0, 7.0]), 0.05)
         case = "σ = 0.05 and query 11 far from all x_train (exp underflows to 0: do you divide 0 by 0?)"
         yield case, args, reference(*args)
 
-    return _run("nadaraya_watson", fn, cases(), hint="alpha = softmax(-(x_query[:, None] - x_train[None, :])**2 "
-                "/ (2 * sigma**2), dim=-1) has shape (Nq, Nk), one row per query; the predictions are alpha @ "
-                "y_train. torch.softmax subtracts the row max, so a small σ does not give 0 / 0.")
+    return _run("nadaraya_watson", fn, cases(), hint="alpha = softmax(-(x_query[:, None] - x_train[None, :])"
+                "**2 / (2 * sigma**2), dim=-1) has shape (Nq, Nk), one row per query; the predictions are "
+                "alpha @ y_train. torch.softmax subtracts the row max, so a small σ does not give 0 / 0.")
