@@ -13,7 +13,7 @@ import torch
 
 
 def shape_str(shape) -> str:
-    return "(" + ", ".join(str(int(s)) for s in shape) + ")"
+    return str(tuple(int(s) for s in shape))
 
 
 def check_float_tensor(x, name: str, want: str, min_dim: int = 2) -> None:

@@ -38,7 +38,10 @@ def resize_image(image: np.ndarray, size) -> np.ndarray:
     if image.ndim not in (2, 3):
         raise ValueError(f"image must have shape (H, W) or (H, W, 3); got {shape_str(image.shape)}")
     channels = [image] if image.ndim == 2 else [image[..., c] for c in range(image.shape[-1])]
-    out = [np.asarray(Image.fromarray(np.ascontiguousarray(c)).resize((w, h), Image.Resampling.BILINEAR)) for c in channels]
+    out = [
+        np.asarray(Image.fromarray(np.ascontiguousarray(c)).resize((w, h), Image.Resampling.BILINEAR))
+        for c in channels
+    ]
     return np.clip(out[0] if image.ndim == 2 else np.stack(out, axis=-1), 0.0, 1.0)
 
 

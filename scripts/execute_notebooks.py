@@ -24,7 +24,11 @@ def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     client = NotebookClient(
-        nb, timeout=900, kernel_name="python3", store_widget_state=False, resources={"metadata": {"path": str(path.parent)}}
+        nb,
+        timeout=900,
+        kernel_name="python3",
+        store_widget_state=False,
+        resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
     elapsed = time.perf_counter() - start

@@ -1,0 +1,78 @@
+"""Checks on the stored notebooks that nbval does not make: they were executed top to bottom on a
+fresh kernel, carry no errors, stderr, machine paths or widget state, stay small, and follow the
+lesson template (objectives, time, exercises with hidden solutions, references)."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+MACHINE_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/|/private/var/|[A-Z]:\\\\Users)")
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def text(cell):
+    return "".join(cell.get("source", ""))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_small_and_executed_in_order(path):
+    assert path.stat().st_size < 1_500_000, f"{path.name} is {path.stat().st_size / 1e6:.2f} MB (limit 1.5 MB)"
+    nb = load(path)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and text(c).strip()]
+    counts = [c.get("execution_count") for c in code]
+    assert None not in counts, f"{path.name}: unexecuted code cells"
+    assert counts == list(range(1, len(code) + 1)), f"{path.name}: not run top to bottom on a fresh kernel: {counts}"
+    assert "widgets" not in nb.get("metadata", {}), f"{path.name}: stores widget state"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_errors_stderr_or_machine_paths(path):
+    for i, cell in enumerate(load(path)["cells"]):
+        for out in cell.get("outputs", []):
+            where = f"{path.name} cell {i}"
+            assert out["output_type"] != "error", f"{where}: stored error {out.get('ename')}: {out.get('evalue')}"
+            assert not (out["output_type"] == "stream" and out["name"] == "stderr"), (
+                f"{where}: stderr output {''.join(out['text'])[:200]!r}"
+            )
+            payload = "".join(out.get("text", "")) + json.dumps(
+                {k: v for k, v in out.get("data", {}).items() if not k.startswith("image/")}
+            )
+            found = MACHINE_PATH.search(payload)
+            assert not found, f"{where}: machine path {found.group(0)!r} in output"
+        assert not MACHINE_PATH.search(text(cell)), f"{path.name} cell {i}: machine path in source"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_follows_the_lesson_template(path):
+    cells = load(path)["cells"]
+    first = text(cells[0])
+    number = path.name[:2]
+    assert cells[0]["cell_type"] == "markdown" and first.startswith(f"# {number} · "), (
+        f"{path.name}: first cell should be the title '# {number} · …'"
+    )
+    assert re.search(r"you will be able to", first, re.I), f"{path.name}: no learning objectives in the first cell"
+    assert re.search(r"\*\*Time", first), f"{path.name}: no time estimate in the first cell"
+    markdown = "\n".join(text(c) for c in cells if c["cell_type"] == "markdown")
+    assert re.search(r"^#+ .*References", markdown, re.M | re.I), f"{path.name}: no References section"
+    if number == "00":
+        return
+    exercises = re.findall(r"^## Exercise \d", markdown, re.M)
+    assert len(exercises) >= 2, f"{path.name}: {len(exercises)} exercises, want at least 2"
+    hidden = [
+        c for c in cells
+        if c["cell_type"] == "code" and c.get("metadata", {}).get("jupyter", {}).get("source_hidden")
+    ]
+    assert len(hidden) >= len(exercises), f"{path.name}: every exercise needs a hidden solution cell"
+    for cell in hidden:
+        shown = "".join(o.get("text", "") for o in cell.get("outputs", []))
+        assert "✅" in shown, f"{path.name}: a hidden solution cell does not pass its checker: {shown[:200]!r}"
