@@ -7,7 +7,9 @@ image (data) → features → scores (scores) → weights (attention) → 2-D ma
 
 from .attention import SCORES, attention, entropy, softmax, weighted_sum
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
+from .maps import key_map, lazy_rows, mass_region, query_map
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, dot_score, scaled_dot_score
+from .viz import NORMALIZE, UPSAMPLE, mark_query, overlay, save_figure, show_map, show_maps
 
 __version__ = "0.1.0"
 
@@ -29,4 +31,15 @@ __all__ = [
     "cosine_score",
     "dot_score",
     "scaled_dot_score",
+    "query_map",
+    "key_map",
+    "lazy_rows",
+    "mass_region",
+    "NORMALIZE",
+    "UPSAMPLE",
+    "overlay",
+    "show_map",
+    "show_maps",
+    "mark_query",
+    "save_figure",
 ]

@@ -1,0 +1,190 @@
+"""Attention weights → 2-D maps.
+
+The weights of self-attention over an ``H × W`` feature map are an ``(N, N)`` matrix with
+``N = H * W`` tokens, flattened row-major (token ``n = row * W + col``). **Row ``n`` is where
+query ``n`` looks**; reshaping it to ``(H, W)`` gives a picture-shaped map.
+
+- :func:`query_map`: one query's row → ``(..., H, W)`` (where does this pixel look?).
+- :func:`key_map`: one key's column → ``(..., H, W)`` (who looks at this pixel?).
+- :func:`lazy_rows`: a ``row_fn(index)`` that computes one row from ``q`` and ``k`` on demand, so a
+  map over 65,536 tokens never needs the 16 GiB ``N × N`` matrix.
+- :func:`mass_region`: the smallest set of cells holding a given share of the attention.
+
+``prefix`` counts leading tokens that are not pixels (a CLS token, register tokens): they are
+skipped in the query index and dropped from the keys.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from numbers import Real
+
+import torch
+
+from ._checks import check_float_tensor, check_no_nan, check_positive, shape_str
+from .attention import SCORES, softmax
+
+__all__ = ["query_map", "key_map", "lazy_rows", "mass_region"]
+
+
+def _grid(grid) -> tuple[int, int]:
+    """``grid`` must be ``(H, W)`` with positive ints."""
+    ok = isinstance(grid, tuple | list) and len(grid) == 2
+    ok = ok and all(isinstance(g, int) and not isinstance(g, bool) and g > 0 for g in grid)
+    if not ok:
+        raise ValueError(f"grid must be a (H, W) pair of positive ints (the feature map size); got {grid!r}")
+    return int(grid[0]), int(grid[1])
+
+
+def _cell(cell, grid: tuple[int, int], name: str) -> tuple[int, int]:
+    """``cell`` must be ``(row, col)`` with ``0 <= row < H`` and ``0 <= col < W``."""
+    h, w = grid
+    try:
+        if isinstance(cell, str) or len(cell) != 2 or any(isinstance(c, bool) for c in cell):
+            raise TypeError
+        row, col = operator.index(cell[0]), operator.index(cell[1])  # ints, numpy ints, 0-d int tensors
+    except TypeError:
+        want = "a (row, col) pair of ints in feature-map coordinates"
+        raise ValueError(f"{name} must be {want}; got {cell!r}") from None
+    if not (0 <= row < h and 0 <= col < w):
+        raise ValueError(
+            f"{name} (row, col) = ({row}, {col}) is outside the {h}×{w} grid; "
+            f"want 0 <= row < {h} and 0 <= col < {w}"
+        )
+    return row, col
+
+
+def _prefix(prefix) -> int:
+    if isinstance(prefix, bool) or not isinstance(prefix, int) or prefix < 0:
+        raise ValueError(f"prefix must be an int >= 0 (the number of CLS/register tokens); got {prefix!r}")
+    return prefix
+
+
+def _check_n(n_all: int, grid: tuple[int, int], prefix: int, what: str) -> None:
+    h, w = grid
+    if n_all != prefix + h * w:
+        raise ValueError(
+            f"{what} has N_all = {n_all} tokens, but grid {h}×{w} with prefix={prefix} needs "
+            f"prefix + H*W = {prefix + h * w}; check grid (H, W) and prefix"
+        )
+
+
+def _check_weights(weights) -> None:
+    check_float_tensor(weights, "weights", "(..., N_all, N_all)")
+    if weights.shape[-1] != weights.shape[-2]:
+        raise ValueError(
+            f"weights must be square in its last two dims, (..., N_all, N_all) for self-attention; "
+            f"got shape {shape_str(weights.shape)}"
+        )
+
+
+def query_map(weights, query, grid, *, prefix: int = 0) -> torch.Tensor:
+    """Where does the query pixel look? One row of the weights, reshaped to the feature map.
+
+    weights ``(..., N_all, N_all)`` with ``N_all = prefix + H * W`` (leading dims such as heads
+    are kept), or a callable ``row_fn(index) → (..., N_all)`` that computes one row on demand
+    (see :func:`lazy_rows`). ``query = (row, col)`` in feature-map coordinates, ``grid = (H, W)``.
+    Returns ``(..., H, W)``: the row ``prefix + row * W + col``, its first ``prefix`` keys
+    dropped, reshaped row-major.
+    """
+    h, w = _grid(grid)
+    row, col = _cell(query, (h, w), "query")
+    prefix = _prefix(prefix)
+    index = prefix + row * w + col
+    if isinstance(weights, torch.Tensor):
+        _check_weights(weights)
+        _check_n(weights.shape[-1], (h, w), prefix, f"weights {shape_str(weights.shape)}")
+        rows = weights[..., index, :]
+    elif callable(weights):
+        rows = weights(index)
+        if not isinstance(rows, torch.Tensor) or rows.dim() < 1:
+            got = shape_str(rows.shape) if isinstance(rows, torch.Tensor) else type(rows).__name__
+            raise ValueError(f"row_fn(index) must return a tensor of shape (..., N_all); got {got}")
+        _check_n(rows.shape[-1], (h, w), prefix, f"row_fn's row {shape_str(rows.shape)}")
+    else:
+        raise TypeError(
+            "weights must be a torch.Tensor (..., N_all, N_all) or a callable "
+            f"row_fn(index) -> (..., N_all); got {type(weights).__name__}"
+        )
+    return rows[..., prefix:].reshape(*rows.shape[:-1], h, w)
+
+
+def key_map(weights: torch.Tensor, key, grid, *, prefix: int = 0) -> torch.Tensor:
+    """Who looks at the key pixel? One column of the weights, reshaped to the feature map.
+
+    weights ``(..., N_all, N_all)``, ``key = (row, col)``, ``grid = (H, W)`` → ``(..., H, W)``:
+    entry ``[r, c]`` is how much query ``(r, c)`` attends to the key. Columns are **not**
+    normalised: they need not sum to 1 (a popular key can collect far more than 1 in total).
+    """
+    if not isinstance(weights, torch.Tensor) and callable(weights):
+        raise TypeError("key_map needs the full weights (..., N_all, N_all): a column needs every row")
+    h, w = _grid(grid)
+    row, col = _cell(key, (h, w), "key")
+    prefix = _prefix(prefix)
+    _check_weights(weights)
+    _check_n(weights.shape[-1], (h, w), prefix, f"weights {shape_str(weights.shape)}")
+    column = weights[..., prefix:, prefix + row * w + col]
+    return column.reshape(*column.shape[:-1], h, w)
+
+
+def lazy_rows(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    *,
+    score: str | Callable = "scaled_dot",
+    temperature: float = 1.0,
+) -> Callable[[int], torch.Tensor]:
+    """A ``row_fn(index) → (..., Nk)`` computing query ``index``'s attention weights on demand.
+
+    q ``(..., Nq, d)``, k ``(..., Nk, d)``; ``score`` is a name in ``attnlib.SCORES`` or a callable
+    ``(q, k) → (..., Nq, Nk)``. Each call scores one query against all keys and applies
+    ``attnlib.softmax``: memory ``O(Nk)`` per call instead of ``O(Nq · Nk)`` for the whole matrix.
+    Pass the result to :func:`query_map` or the explorer in place of the weights.
+    """
+    check_float_tensor(q, "q", "(..., Nq, d)")
+    check_float_tensor(k, "k", "(..., Nk, d)")
+    temperature = check_positive(temperature, "temperature")
+    if isinstance(score, str):
+        if score not in SCORES:
+            raise ValueError(f"score must be one of {sorted(SCORES)} or a callable (q, k) -> scores;"
+                             f" got {score!r}")
+        score_fn = SCORES[score]
+    elif callable(score):
+        score_fn = score
+    else:
+        raise TypeError(f"score must be a name or a callable (q, k) -> scores; got {type(score).__name__}")
+    n_q = q.shape[-2]
+
+    def row_fn(index: int) -> torch.Tensor:
+        if not 0 <= index < n_q:
+            raise ValueError(f"index must be in [0, {n_q}) (one of the {n_q} queries); got {index}")
+        with torch.no_grad():
+            s = score_fn(q[..., index : index + 1, :], k)  # (..., 1, Nk)
+            return softmax(s, temperature=temperature)[..., 0, :]
+
+    return row_fn
+
+
+def mass_region(attn_map: torch.Tensor, mass: float) -> torch.Tensor:
+    """The smallest set of cells holding at least ``mass`` of the map's total (DINO-style threshold).
+
+    attn_map ``(..., H, W)`` non-negative, ``mass`` in (0, 1] → bool ``(..., H, W)``, True inside.
+    Cells are taken from the largest down until their sum reaches ``mass × total``. Cells equal
+    to 0 are never included; an all-zero map gives an empty region.
+    """
+    check_float_tensor(attn_map, "attn_map", "(..., H, W)")
+    check_no_nan(attn_map, "attn_map")
+    if isinstance(mass, bool) or not isinstance(mass, Real) or not 0 < mass <= 1:
+        raise ValueError(f"mass must be a number in (0, 1], the share of attention to enclose; got {mass!r}")
+    if (attn_map < 0).any():
+        raise ValueError("attn_map must be non-negative to talk about attention mass; got a negative entry")
+    flat = attn_map.detach().reshape(*attn_map.shape[:-2], -1).double()
+    values, order = flat.sort(dim=-1, descending=True)
+    cum = values.cumsum(dim=-1)
+    target = float(mass) * cum[..., -1:] * (1 - 1e-6)  # float32 rounding tolerance
+    n_keep = (cum < target).sum(dim=-1, keepdim=True) + 1  # cells short of the target, + the one reaching it
+    n_keep = torch.minimum(n_keep, (values > 0).sum(dim=-1, keepdim=True))
+    ranks = torch.arange(flat.shape[-1]).expand_as(flat)
+    inside = torch.zeros_like(flat, dtype=torch.bool).scatter(-1, order, ranks < n_keep)
+    return inside.reshape(attn_map.shape)

@@ -1,0 +1,297 @@
+"""2-D maps → pictures.
+
+The recipe's last steps: **upsample** the ``(h, w)`` map to the image's ``(H_img, W_img)``,
+**normalise** it to [0, 1], **colour** it with a colormap, and **blend** it over the image.
+
+- :func:`overlay`: all four steps → an ``(H_img, W_img, 3)`` uint8 RGB array.
+- :func:`show_map` / :func:`show_maps`: one overlay / a grid of overlays on matplotlib axes, each
+  with its query pixel marked and named in the title, a colorbar, optionally a mass contour.
+- :func:`mark_query`: the query marker; :func:`save_figure`: export a figure to PNG.
+
+Images are ``(H, W, 3)`` or ``(H, W)`` arrays, uint8 0–255 or float 0–1.
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ._checks import shape_str
+
+__all__ = ["overlay", "show_map", "show_maps", "mark_query", "save_figure", "NORMALIZE", "UPSAMPLE"]
+
+#: How :func:`overlay` maps values to [0, 1] before colouring.
+NORMALIZE = ("minmax", "none", "percentile")
+#: How :func:`overlay` enlarges the map to the image: torch ``F.interpolate`` modes.
+UPSAMPLE = {"bilinear": "bilinear", "nearest": "nearest-exact"}
+
+
+# ----------------------------------------------------------------------------- argument checks
+
+
+def _as_array(x, name: str) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array or torch.Tensor; got {type(x).__name__}")
+    return x
+
+
+def image_to_rgb(image) -> np.ndarray:
+    """An ``(H, W)`` or ``(H, W, 3)`` image, uint8 0–255 or float 0–1 → float32 ``(H, W, 3)`` in [0, 1]."""
+    image = _as_array(image, "image")
+    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[-1] == 3)):
+        want = "(H, W) (grey) or (H, W, 3) (RGB)"
+        raise ValueError(f"image must have shape {want}; got {shape_str(image.shape)}")
+    if image.dtype == np.uint8:
+        rgb = image.astype(np.float32) / 255.0
+    elif np.issubdtype(image.dtype, np.floating):
+        rgb = image.astype(np.float32)
+        if not np.isfinite(rgb).all() or rgb.min() < -1e-6 or rgb.max() > 1 + 1e-6:
+            raise ValueError(
+                f"a float image must hold values in [0, 1]; got values in [{np.nanmin(rgb):.3g}, "
+                f"{np.nanmax(rgb):.3g}] (divide a 0–255 image by 255, or pass it as uint8)"
+            )
+        rgb = rgb.clip(0.0, 1.0)
+    else:
+        raise TypeError(f"image must be uint8 (0–255) or float (0–1); got dtype {image.dtype}")
+    return np.repeat(rgb[..., None], 3, axis=-1) if rgb.ndim == 2 else rgb
+
+
+def map_to_array(attn_map) -> np.ndarray:
+    """A 2-D attention map (tensor or array) ``(h, w)`` → float32 numpy, rejecting NaN and ±inf."""
+    attn_map = _as_array(attn_map, "attn_map")
+    if attn_map.ndim != 2:
+        raise ValueError(
+            f"attn_map must be one 2-D map of shape (h, w); got {shape_str(attn_map.shape)} "
+            "(pick a head first, e.g. maps[head])"
+        )
+    attn_map = attn_map.astype(np.float32)
+    if not np.isfinite(attn_map).all():
+        n = int((~np.isfinite(attn_map)).sum())
+        raise ValueError(f"attn_map contains {n} NaN/inf value(s); there is nothing honest to draw")
+    return attn_map
+
+
+def _colormap(cmap: str):
+    if not isinstance(cmap, str) or cmap not in matplotlib.colormaps:
+        raise ValueError(f"cmap must be a matplotlib colormap name, e.g. 'inferno'; got {cmap!r}")
+    return matplotlib.colormaps[cmap]
+
+
+def _choice(value, options, name: str):
+    if value not in options:
+        raise ValueError(f"{name} must be one of {tuple(options)}; got {value!r}")
+    return value
+
+
+def _alpha(alpha) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must be a number in [0, 1] (0 = image only, 1 = map only); got {alpha!r}")
+    return float(alpha)
+
+
+# ----------------------------------------------------------------------------- the recipe, step by step
+
+
+def value_range(attn_map: np.ndarray, normalize: str) -> tuple[float, float]:
+    """The values drawn as the colormap's bottom and top: (lo, hi).
+
+    ``"minmax"``: the map's own min and max (always fills the whole colormap, even for noise);
+    ``"none"``: 0 and 1, the absolute weight scale; ``"percentile"``: 1st and 99th percentiles
+    (one outlier cannot squash the rest).
+    """
+    _choice(normalize, NORMALIZE, "normalize")
+    if normalize == "none":
+        return 0.0, 1.0
+    if normalize == "minmax":
+        return float(attn_map.min()), float(attn_map.max())
+    lo, hi = np.percentile(attn_map, [1, 99])
+    return float(lo), float(hi)
+
+
+class _Painter:
+    """``overlay`` split into what depends on the image (computed once) and what depends on the map.
+
+    The live explorer keeps one painter and calls it on every move, so the image conversion and
+    the colormap table are not recomputed.
+    """
+
+    def __init__(self, image, *, cmap="inferno", alpha=0.5, normalize="minmax", upsample="bilinear"):
+        self.rgb = image_to_rgb(image)  # (H_img, W_img, 3) in [0, 1]
+        self.alpha = _alpha(alpha)
+        self.normalize = _choice(normalize, NORMALIZE, "normalize")
+        self.mode = UPSAMPLE[_choice(upsample, UPSAMPLE, "upsample")]
+        colormap = _colormap(cmap)
+        self.n_colors = colormap.N
+        # the colormap as a table of N colours, pre-multiplied by alpha; the image pre-multiplied by 1 - alpha
+        self.lut = (self.alpha * 255 * colormap(np.arange(colormap.N))[:, :3]).astype(np.float32)
+        self.base = ((1 - self.alpha) * 255 * self.rgb).astype(np.float32)
+
+    def __call__(self, attn_map) -> np.ndarray:
+        m = map_to_array(attn_map)
+        lo, hi = value_range(m, self.normalize)
+        scaled = (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)  # a flat map gets the bottom colour
+        big = F.interpolate(torch.from_numpy(scaled)[None, None], size=self.rgb.shape[:2], mode=self.mode)
+        # matplotlib's own lookup rule: value v → colour floor(v · N), clipped to [0, N - 1]
+        index = (big[0, 0].numpy() * self.n_colors).clip(0, self.n_colors - 1).astype(np.intp)
+        return np.rint(self.base + self.lut[index]).clip(0, 255).astype(np.uint8)
+
+
+def overlay(
+    image, attn_map, *, cmap="inferno", alpha=0.5, normalize="minmax", upsample="bilinear"
+) -> np.ndarray:
+    """Lay an attention map over an image: upsample → normalise → colour → blend.
+
+    image ``(H_img, W_img, 3)`` or ``(H_img, W_img)``, uint8 or float in [0, 1]; attn_map ``(h, w)``
+    (any grid size) → ``(H_img, W_img, 3)`` uint8 RGB equal to
+    ``(1 - alpha) · image + alpha · cmap(normalised map)``.
+
+    ``normalize``: ``"minmax"`` | ``"none"`` | ``"percentile"`` (see :func:`value_range`);
+    ``upsample``: ``"bilinear"`` (smooth) or ``"nearest"`` (one block per feature-map cell, the
+    honest resolution); ``cmap``: any matplotlib colormap name.
+    """
+    return _Painter(image, cmap=cmap, alpha=alpha, normalize=normalize, upsample=upsample)(attn_map)
+
+
+# ----------------------------------------------------------------------------- matplotlib figures
+
+
+def query_to_image_xy(query, grid, image_shape) -> tuple[float, float]:
+    """Centre of feature-map cell ``query = (row, col)`` of a ``grid = (h, w)`` in the image's pixel
+    coordinates as matplotlib's ``imshow`` uses them (pixel centres at integers) → ``(x, y)``."""
+    from .maps import _cell, _grid
+
+    h, w = _grid(tuple(grid))
+    row, col = _cell(query, (h, w), "query")
+    if not isinstance(image_shape, tuple | list) or len(image_shape) < 2:
+        raise ValueError(f"image_shape must be (H_img, W_img[, 3]); got {image_shape!r}")
+    height, width = int(image_shape[0]), int(image_shape[1])
+    return (col + 0.5) * width / w - 0.5, (row + 0.5) * height / h - 0.5
+
+
+def mark_query(ax, query, grid, image_shape):
+    """Mark the query pixel on an ``imshow``-ed image: a cyan cross in a black ring at the centre of
+    the query's feature-map cell, converted to image coordinates. Returns the marker artist."""
+    x, y = query_to_image_xy(query, grid, image_shape)
+    ax.plot(x, y, marker="o", markersize=13, markerfacecolor="none", markeredgecolor="k", markeredgewidth=3)
+    (marker,) = ax.plot(x, y, marker="+", markersize=13, color="cyan", markeredgewidth=2.2)
+    return marker
+
+
+def _query_title(title, query) -> str:
+    where = f"query ({int(query[0])}, {int(query[1])})"
+    return where if title is None else f"{title} · {where}"
+
+
+def show_map(
+    image,
+    attn_map,
+    query,
+    *,
+    ax=None,
+    title=None,
+    cmap="inferno",
+    alpha=0.5,
+    normalize="minmax",
+    colorbar=True,
+    mass=None,
+    upsample="bilinear",
+):
+    """Draw one overlay on ``ax`` (a new figure if None) with the query pixel marked.
+
+    image ``(H_img, W_img[, 3])``; attn_map ``(h, w)``: the grid is the map's shape;
+    ``query = (row, col)`` in that grid. The title always states the query pixel (your ``title``
+    comes first). ``colorbar`` shows which values the colours stand for; ``mass`` (e.g. 0.6)
+    outlines the smallest region holding that share of the attention; ``upsample`` as in
+    :func:`overlay`. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    from .maps import mass_region
+
+    m = map_to_array(attn_map)
+    rgb = overlay(image, m, cmap=cmap, alpha=alpha, normalize=normalize, upsample=upsample)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4), dpi=80)
+    ax.imshow(rgb)
+    mark_query(ax, query, m.shape, rgb.shape)
+    text = _query_title(title, query)
+    if mass is not None:
+        inside = mass_region(torch.from_numpy(m), mass).numpy()
+        (h, w), (height, width) = m.shape, rgb.shape[:2]
+        xs = (np.arange(w) + 0.5) * width / w - 0.5
+        ys = (np.arange(h) + 0.5) * height / h - 0.5
+        if inside.any() and not inside.all():
+            ax.contour(xs, ys, inside.astype(float), levels=[0.5], colors="white", linewidths=1.5)
+        text += f"\ncontour: {mass:.0%} of the attention"
+    ax.set_title(text, fontsize=9)
+    ax.set_axis_off()
+    if colorbar:
+        lo, hi = value_range(m, normalize)
+        norm = matplotlib.colors.Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1e-12)
+        sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=_colormap(cmap))
+        ax.figure.colorbar(sm, ax=ax, fraction=0.046, pad=0.03)
+    return ax
+
+
+def _is_cell(x) -> bool:
+    return isinstance(x, tuple | list) and len(x) == 2 and all(np.ndim(c) == 0 for c in x)
+
+
+def show_maps(image, maps, queries, *, titles=None, ncols=None, **kw):
+    """A grid of overlays, e.g. one per head or one per query → the matplotlib Figure.
+
+    ``maps``: a sequence of ``(h, w)`` maps or an ``(n, h, w)`` tensor/array; ``queries``: one
+    ``(row, col)`` for all maps or a sequence of ``n`` of them; ``titles``: ``n`` strings or None
+    (each title gets its query pixel appended); ``ncols`` defaults to ``min(n, 4)``; other keyword
+    arguments go to :func:`show_map`.
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(maps, torch.Tensor | np.ndarray):
+        if maps.ndim != 3:
+            raise ValueError(f"maps must be (n, h, w) or a list of (h, w) maps; got {shape_str(maps.shape)}")
+        maps = list(maps)
+    maps = list(maps)
+    n = len(maps)
+    if n == 0:
+        raise ValueError("maps is empty; pass at least one (h, w) map")
+    if _is_cell(queries):
+        queries = [queries] * n
+    queries = list(queries)
+    if len(queries) != n or not all(_is_cell(q) for q in queries):
+        raise ValueError(f"queries must be one (row, col) or {n} of them (one per map); got {queries!r}")
+    if titles is not None and (isinstance(titles, str) or len(titles) != n):
+        raise ValueError(f"titles must be None or a sequence of {n} strings (one per map); got {titles!r}")
+    if ncols is None:
+        ncols = min(n, 4)
+    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"ncols must be a positive int; got {ncols!r}")
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 3.2 * nrows), dpi=80, squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        if i < n:
+            show_map(image, maps[i], queries[i], ax=ax, title=None if titles is None else titles[i], **kw)
+        else:
+            ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig, path, dpi: int = 100) -> Path:
+    """Export a matplotlib figure to a PNG file at ``path`` (its folder must exist) → the Path."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise ValueError(f"path must end in .png (save_figure exports PNG); got {str(path)!r}")
+    if not path.parent.is_dir():
+        raise ValueError(f"the folder of path does not exist: {str(path.parent)!r}")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1:
+        raise ValueError(f"dpi must be a positive int; got {dpi!r}")
+    fig.savefig(path, dpi=dpi, format="png", bbox_inches="tight")
+    return path

@@ -1,0 +1,212 @@
+"""overlay and the matplotlib helpers against direct computations with matplotlib's own colormaps."""
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from attnlib import mark_query, overlay, save_figure, show_map, show_maps
+
+
+def colours(name, values):
+    """matplotlib's own colormap lookup: values in [0, 1] → RGB floats."""
+    return matplotlib.colormaps[name](np.asarray(values, dtype=np.float64))[..., :3]
+
+
+def blend(image01, colour01, alpha):
+    return np.clip(np.rint(((1 - alpha) * image01 + alpha * colour01) * 255), 0, 255)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+# ---- overlay: values ----------------------------------------------------------------------------
+
+def test_overlay_tiny_case_minmax():
+    rng = np.random.default_rng(0)
+    image = rng.random((2, 2, 3)).astype(np.float32)
+    m = np.array([[0.1, 0.4], [0.2, 0.3]], dtype=np.float32)
+    got = overlay(image, m, cmap="viridis", alpha=0.3)
+    assert got.shape == (2, 2, 3) and got.dtype == np.uint8
+    scaled = (m - 0.1) / 0.3  # minmax by hand
+    want = blend(image, colours("viridis", scaled), 0.3)
+    np.testing.assert_allclose(got, want, atol=1)
+
+
+def test_overlay_grey_uint8_equals_rgb_float():
+    rng = np.random.default_rng(1)
+    grey = rng.integers(0, 256, size=(8, 6), dtype=np.uint8)
+    rgb_float = np.repeat(grey[..., None], 3, axis=-1).astype(np.float32) / 255
+    m = torch.rand(4, 3, generator=torch.Generator().manual_seed(1))
+    a = overlay(grey, m, cmap="magma", alpha=0.6)
+    b = overlay(rgb_float, m, cmap="magma", alpha=0.6)
+    assert a.shape == (8, 6, 3)
+    np.testing.assert_allclose(a.astype(int), b.astype(int), atol=1)
+
+
+def test_overlay_uint8_rgb_matches_formula():
+    image = np.array([[[255, 0, 0], [0, 255, 0]], [[0, 0, 255], [128, 128, 128]]], dtype=np.uint8)
+    m = np.array([[0.0, 0.25], [0.5, 1.0]], dtype=np.float32)
+    got = overlay(image, m, cmap="inferno", alpha=0.5, normalize="none")
+    want = blend(image / 255.0, colours("inferno", m), 0.5)
+    np.testing.assert_allclose(got, want, atol=1)
+
+
+def test_normalize_none_keeps_absolute_scale():
+    # a uniform-ish map of small weights: "none" draws it near the colormap's bottom, "minmax" stretches it
+    m = np.full((4, 4), 1 / 16, dtype=np.float32)
+    m[0, 0] += 1e-4
+    image = np.zeros((4, 4, 3), dtype=np.float32)
+    none = overlay(image, m, cmap="gray", alpha=1.0, normalize="none")
+    minmax = overlay(image, m, cmap="gray", alpha=1.0, normalize="minmax")
+    assert none.max() <= 20  # 1/16 of white
+    assert minmax[0, 0].min() == 255 and minmax[3, 3].max() == 0  # noise stretched into a peak
+
+
+def test_normalize_percentile_clips_outliers():
+    rng = np.random.default_rng(2)
+    m = rng.random((10, 10)).astype(np.float32)
+    m[5, 5] = 100.0  # one outlier
+    image = np.zeros((10, 10, 3), dtype=np.float32)
+    got = overlay(image, m, cmap="viridis", alpha=1.0, normalize="percentile")
+    lo, hi = np.percentile(m, [1, 99])
+    want = blend(image, colours("viridis", np.clip((m - lo) / (hi - lo), 0, 1)), 1.0)
+    np.testing.assert_allclose(got, want, atol=1)
+
+
+def test_flat_map_minmax_is_bottom_colour():
+    got = overlay(np.zeros((4, 4), np.float32), np.full((2, 2), 0.25, np.float32), cmap="viridis", alpha=1.0)
+    want = blend(np.zeros((4, 4, 3)), np.broadcast_to(colours("viridis", [0.0])[0], (4, 4, 3)), 1.0)
+    np.testing.assert_allclose(got, want, atol=1)
+
+
+# ---- overlay: upsampling --------------------------------------------------------------------------
+
+def test_upsample_nearest_gives_blocks():
+    m = np.array([[0.0, 1.0], [0.5, 0.25]], dtype=np.float32)
+    got = overlay(np.zeros((6, 6, 3), np.float32), m, cmap="viridis", alpha=1.0, normalize="none", upsample="nearest")
+    want_small = blend(0, colours("viridis", m), 1.0)
+    want = np.repeat(np.repeat(want_small, 3, axis=0), 3, axis=1)  # each cell a 3×3 block
+    np.testing.assert_allclose(got, want, atol=1)
+
+
+def test_upsample_bilinear_hand_checked():
+    # [0, 1] over 4 pixels: pixel centres fall at source x = -0.25, 0.25, 0.75, 1.25 → values 0, .25, .75, 1
+    m = np.array([[0.0, 1.0]], dtype=np.float32)
+    got = overlay(np.zeros((1, 4), np.float32), m, cmap="viridis", alpha=1.0, normalize="none")
+    want = blend(0, colours("viridis", [[0.0, 0.25, 0.75, 1.0]]), 1.0)
+    np.testing.assert_allclose(got, want, atol=1)
+
+
+def test_overlay_non_square_map_on_non_square_image():
+    m = torch.zeros(3, 5)
+    m[2, 4] = 1.0
+    got = overlay(np.zeros((30, 50, 3), np.float32), m, cmap="gray", alpha=1.0, upsample="nearest")
+    assert got.shape == (30, 50, 3)
+    assert (got[20:, 40:] == 255).all() and (got[:20] == 0).all() and (got[:, :40] == 0).all()
+
+
+# ---- overlay: bad inputs --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "image, err, match",
+    [
+        (np.zeros((4, 4, 4), np.float32), ValueError, r"\(H, W, 3\).*\(4, 4, 4\)"),
+        (np.zeros((4, 4, 1), np.float32), ValueError, "shape"),
+        (np.zeros(16, np.float32), ValueError, "shape"),
+        (np.full((4, 4, 3), 2.0, np.float32), ValueError, r"\[0, 1\]"),
+        (np.zeros((4, 4, 3), np.int64), TypeError, "uint8"),
+        ([[0.0]], TypeError, "numpy array"),
+    ],
+)
+def test_overlay_rejects_bad_images(image, err, match):
+    with pytest.raises(err, match=match):
+        overlay(image, np.ones((2, 2), np.float32))
+
+
+def test_overlay_rejects_bad_maps_and_options():
+    image = np.zeros((4, 4, 3), np.float32)
+    nan_map = np.array([[0.1, np.nan], [0.2, 0.3]], dtype=np.float32)
+    with pytest.raises(ValueError, match="NaN"):
+        overlay(image, nan_map)
+    with pytest.raises(ValueError, match="2-D map"):
+        overlay(image, torch.ones(2, 2, 2))
+    with pytest.raises(ValueError, match="normalize"):
+        overlay(image, np.ones((2, 2)), normalize="zscore")
+    with pytest.raises(ValueError, match="cmap"):
+        overlay(image, np.ones((2, 2)), cmap="not_a_colormap")
+    with pytest.raises(ValueError, match="upsample"):
+        overlay(image, np.ones((2, 2)), upsample="bicubic")
+    with pytest.raises(ValueError, match="alpha"):
+        overlay(image, np.ones((2, 2)), alpha=1.5)
+
+
+# ---- matplotlib helpers ---------------------------------------------------------------------------
+
+def marker_xy(ax):
+    return [(line.get_xdata()[0], line.get_ydata()[0]) for line in ax.lines]
+
+
+def test_show_map_marks_the_query_cell_centre():
+    image = np.zeros((64, 48, 3), np.float32)
+    ax = show_map(image, torch.rand(4, 3), (1, 2))
+    # cell (1, 2) of a 4×3 grid on a 64×48 image spans rows 16..32, cols 32..48 → centre (40, 24) in
+    # pixel-edge units, i.e. (39.5, 23.5) in imshow's pixel-centre coordinates
+    assert marker_xy(ax) and all(xy == (39.5, 23.5) for xy in marker_xy(ax))
+    assert "query (1, 2)" in ax.get_title()
+    assert len(ax.figure.axes) == 2  # the image and its colorbar
+
+
+def test_show_map_title_colorbar_and_mass_contour():
+    m = torch.zeros(8, 8)
+    m[2:4, 2:4] = 1.0
+    m += 0.01
+    fig, ax = plt.subplots()
+    out = show_map(np.zeros((32, 32)), m, (0, 7), ax=ax, title="head 3", colorbar=False, mass=0.6)
+    assert out is ax and len(fig.axes) == 1
+    assert ax.get_title().startswith("head 3 · query (0, 7)") and "60%" in ax.get_title()
+    assert any(isinstance(c, matplotlib.contour.ContourSet) for c in ax.collections)
+
+
+def test_show_maps_grid_titles_and_queries():
+    maps = torch.rand(5, 4, 4, generator=torch.Generator().manual_seed(0))
+    fig = show_maps(np.zeros((16, 16, 3), np.float32), maps, (2, 3), titles=[f"head {i}" for i in range(5)], ncols=3)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == [f"head {i} · query (2, 3)" for i in range(5)]
+    fig = show_maps(np.zeros((16, 16)), list(maps[:2]), [(0, 0), (3, 1)], colorbar=False)
+    assert [ax.get_title() for ax in fig.axes] == ["query (0, 0)", "query (3, 1)"]
+    assert marker_xy(fig.axes[1])[0] == (1.5 * 4 - 0.5, 3.5 * 4 - 0.5)
+
+
+def test_show_maps_bad_inputs():
+    maps = torch.rand(2, 4, 4)
+    image = np.zeros((8, 8, 3), np.float32)
+    with pytest.raises(ValueError, match="queries"):
+        show_maps(image, maps, [(0, 0), (1, 1), (2, 2)])
+    with pytest.raises(ValueError, match="titles"):
+        show_maps(image, maps, (0, 0), titles=["only one"])
+    with pytest.raises(ValueError, match="maps"):
+        show_maps(image, torch.rand(4, 4), (0, 0))
+    with pytest.raises(ValueError, match="outside"):
+        show_maps(image, maps, (4, 0))
+
+
+def test_mark_query_validates():
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="outside the 4×4 grid"):
+        mark_query(ax, (0, 4), (4, 4), (32, 32, 3))
+
+
+def test_save_figure_writes_png(tmp_path):
+    fig = show_maps(np.zeros((8, 8), np.float32), torch.rand(2, 2, 2), (0, 1))
+    path = save_figure(fig, tmp_path / "maps.png", dpi=50)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match=".png"):
+        save_figure(fig, tmp_path / "maps.jpg")
+    with pytest.raises(ValueError, match="folder"):
+        save_figure(fig, tmp_path / "missing" / "maps.png")
