@@ -61,11 +61,13 @@ def _prefix(prefix) -> int:
     return prefix
 
 
-def _check_n(n_all: int, grid: tuple[int, int], prefix: int, what: str) -> None:
+def _check_n(shape, grid: tuple[int, int], prefix: int, what: str) -> None:
+    """The last dim of ``shape`` must be ``prefix + H * W``."""
     h, w = grid
+    n_all = shape[-1]
     if n_all != prefix + h * w:
         raise ValueError(
-            f"{what} has N_all = {n_all} tokens, but grid {h}×{w} with prefix={prefix} needs "
+            f"{what} {shape_str(shape)} has N_all = {n_all} tokens, but grid {h}×{w} with prefix={prefix} needs "
             f"prefix + H*W = {prefix + h * w}; check grid (H, W) and prefix"
         )
 
@@ -94,14 +96,14 @@ def query_map(weights, query, grid, *, prefix: int = 0) -> torch.Tensor:
     index = prefix + row * w + col
     if isinstance(weights, torch.Tensor):
         _check_weights(weights)
-        _check_n(weights.shape[-1], (h, w), prefix, f"weights {shape_str(weights.shape)}")
+        _check_n(weights.shape, (h, w), prefix, "weights")
         rows = weights[..., index, :]
     elif callable(weights):
         rows = weights(index)
         if not isinstance(rows, torch.Tensor) or rows.dim() < 1:
             got = shape_str(rows.shape) if isinstance(rows, torch.Tensor) else type(rows).__name__
             raise ValueError(f"row_fn(index) must return a tensor of shape (..., N_all); got {got}")
-        _check_n(rows.shape[-1], (h, w), prefix, f"row_fn's row {shape_str(rows.shape)}")
+        _check_n(rows.shape, (h, w), prefix, "row_fn's row")
     else:
         raise TypeError(
             "weights must be a torch.Tensor (..., N_all, N_all) or a callable "
@@ -123,7 +125,7 @@ def key_map(weights: torch.Tensor, key, grid, *, prefix: int = 0) -> torch.Tenso
     row, col = _cell(key, (h, w), "key")
     prefix = _prefix(prefix)
     _check_weights(weights)
-    _check_n(weights.shape[-1], (h, w), prefix, f"weights {shape_str(weights.shape)}")
+    _check_n(weights.shape, (h, w), prefix, "weights")
     column = weights[..., prefix:, prefix + row * w + col]
     return column.reshape(*column.shape[:-1], h, w)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import torch
-import torch.nn.functional as F
+from PIL import Image
 
 from ._checks import shape_str
 
@@ -27,8 +27,10 @@ __all__ = ["overlay", "show_map", "show_maps", "mark_query", "save_figure", "NOR
 
 #: How :func:`overlay` maps values to [0, 1] before colouring.
 NORMALIZE = ("minmax", "none", "percentile")
-#: How :func:`overlay` enlarges the map to the image: torch ``F.interpolate`` modes.
-UPSAMPLE = {"bilinear": "bilinear", "nearest": "nearest-exact"}
+#: How :func:`overlay` enlarges the map to the image: PIL resampling filters. Enlarging with PIL's
+#: bilinear filter gives the same values as torch's ``F.interpolate(mode="bilinear")``; we use PIL
+#: because it runs on one thread (fast in a busy kernel) and smooths properly when shrinking.
+UPSAMPLE = {"bilinear": Image.Resampling.BILINEAR, "nearest": Image.Resampling.NEAREST}
 
 
 # ----------------------------------------------------------------------------- argument checks
@@ -137,10 +139,12 @@ class _Painter:
         m = map_to_array(attn_map)
         lo, hi = value_range(m, self.normalize)
         scaled = (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)  # a flat map gets the bottom colour
-        big = F.interpolate(torch.from_numpy(scaled)[None, None], size=self.rgb.shape[:2], mode=self.mode)
+        height, width = self.rgb.shape[:2]
+        big = np.asarray(Image.fromarray(scaled.astype(np.float32)).resize((width, height), self.mode))
         # matplotlib's own lookup rule: value v → colour floor(v · N), clipped to [0, N - 1]
-        index = (big[0, 0].numpy() * self.n_colors).clip(0, self.n_colors - 1).astype(np.intp)
-        return np.rint(self.base + self.lut[index]).clip(0, 255).astype(np.uint8)
+        index = (big * self.n_colors).clip(0, self.n_colors - 1).astype(np.intp)
+        colour = np.take(self.lut, index, axis=0)  # (H_img, W_img, 3), like self.lut[index] but faster
+        return (self.base + colour + 0.5).astype(np.uint8)  # + 0.5, then truncate: rounds
 
 
 def overlay(
