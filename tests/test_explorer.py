@@ -1,0 +1,221 @@
+"""AttentionExplorer: synchronous state, selectors, click conversion, static fallback, PNG encoder."""
+
+import base64
+import io
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from attnlib import AttentionExplorer, lazy_rows, overlay, to_png
+
+GRID = (8, 16)  # non-square on purpose
+N = GRID[0] * GRID[1]
+
+
+def rand(*shape, seed=0):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
+
+
+def image():
+    return np.random.default_rng(0).random((40, 80, 3)).astype(np.float32)
+
+
+def weights(*lead, seed=0):
+    return torch.softmax(3 * rand(*lead, N, N, seed=seed), dim=-1)
+
+
+def decode(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+CYAN = [0, 255, 255]
+
+
+# ---- state ------------------------------------------------------------------------------------
+
+def test_select_updates_query_and_picture_synchronously():
+    e = AttentionExplorer(image(), weights(), GRID, size=64)
+    before = e.picture.copy()
+    e.select(2, 13)
+    assert e.query == (2, 13)
+    assert e.row_slider.value == 2 and e.col_slider.value == 13
+    assert e.picture.shape == (64, 128, 3) and e.picture.dtype == np.uint8
+    assert not np.array_equal(e.picture, before)
+    assert "query (2, 13)" in e.readout.value
+    np.testing.assert_array_equal(decode(e.overlay_widget.value), e.picture)
+
+
+def test_picture_is_the_overlay_of_the_queried_row_with_a_marker():
+    w = weights(seed=1)
+    e = AttentionExplorer(image(), w, GRID, size=64, cmap="viridis", alpha=0.7)
+    e.select(5, 3)
+    # independent map: row 5 * 16 + 3 of the weights, laid out as 8 rows of 16
+    want = overlay(e.image_rgb, w[5 * 16 + 3].view(8, 16), cmap="viridis", alpha=0.7)
+    # the marker sits at the centre of cell (5, 3): 64/8 = 8 px per cell → pixel (x, y) = (28, 44)
+    assert e.picture[44, 28].tolist() == CYAN
+    far = np.ones((64, 128), dtype=bool)
+    far[44 - 10 : 44 + 11, 28 - 10 : 28 + 11] = False
+    np.testing.assert_array_equal(e.picture[far], want[far])
+    shown = decode(e.image_widget.value)  # the plain image, marked at the same place
+    assert shown[44, 28].tolist() == CYAN
+    np.testing.assert_array_equal(shown[far], e.image_rgb[far])
+
+
+def test_slider_moves_update_state():
+    e = AttentionExplorer(image(), weights(), GRID, size=32)
+    e.select(0, 0)
+    first = e.picture.copy()
+    e.row_slider.value = 7
+    assert e.query == (7, 0)
+    second = e.picture.copy()
+    e.col_slider.value = 15
+    assert e.query == (7, 15)
+    assert not np.array_equal(first, second) and not np.array_equal(second, e.picture)
+    assert "query (7, 15)" in e.readout.value
+
+
+def test_select_redraws_once():
+    e = AttentionExplorer(image(), weights(), GRID, size=32)
+    calls = []
+    original = e._redraw
+    e._redraw = lambda: (calls.append(1), original())
+    e.select(3, 4)
+    assert len(calls) == 1 and e.query == (3, 4)
+
+
+def test_lazy_row_fn_gives_the_same_picture():
+    q, k = rand(N, 4, seed=2), rand(N, 4, seed=3)
+    full = torch.softmax(q @ k.T / 2.0, dim=-1)
+    a = AttentionExplorer(image(), full, GRID, size=32)
+    b = AttentionExplorer(image(), lazy_rows(q, k), GRID, size=32)
+    for cell in [(0, 0), (4, 9), (7, 15)]:
+        a.select(*cell)
+        b.select(*cell)
+        np.testing.assert_array_equal(a.picture, b.picture)
+
+
+def test_prefix_tokens():
+    w = torch.softmax(rand(1 + N, 1 + N, seed=4), dim=-1)
+    e = AttentionExplorer(image(), w, GRID, prefix=1, size=32)
+    e.select(1, 1)
+    want = overlay(e.image_rgb, w[1 + 17, 1:].view(8, 16))
+    far = np.ones((32, 64), dtype=bool)
+    far[:14, :14] = False  # the marker, centred on cell (1, 1) at pixel (6, 6)
+    np.testing.assert_array_equal(e.picture[far], want[far])
+
+
+# ---- selectors ------------------------------------------------------------------------------------
+
+def test_no_selector_without_leading_dims():
+    e = AttentionExplorer(image(), weights(), GRID, size=32)
+    assert e.selectors == {} and e.head is None and e.layer is None
+    with pytest.raises(ValueError, match="no head dim"):
+        e.select(0, 0, head=1)
+
+
+def test_head_selector_for_heads():
+    w = weights(3, seed=5)
+    e = AttentionExplorer(image(), w, GRID, size=32)
+    assert list(e.selectors) == ["head"] and e.selectors["head"].max == 2
+    assert "attn-explorer-head" in e.selectors["head"]._dom_classes
+    e.select(4, 4)
+    pictures = []
+    for head in range(3):
+        e.selectors["head"].value = head
+        assert e.head == head and f"head {head}" in e.readout.value
+        pictures.append(e.picture.copy())
+        torch.testing.assert_close(e.current_map(), w[head, 4 * 16 + 4].view(8, 16))
+    assert not np.array_equal(pictures[0], pictures[1])
+
+
+def test_layer_and_head_selectors():
+    w = weights(2, 3, seed=6)
+    e = AttentionExplorer(image(), w, GRID, size=32)
+    assert list(e.selectors) == ["layer", "head"]
+    e.select(1, 2, layer=1, head=2)
+    assert (e.query, e.layer, e.head) == ((1, 2), 1, 2)
+    torch.testing.assert_close(e.current_map(), w[1, 2, 18].view(8, 16))
+    assert repr(e) == "AttentionExplorer: query (1, 2), layer 1, head 2 on a 8×16 grid"
+    with pytest.raises(ValueError, match="head must be an int in"):
+        e.select(0, 0, head=3)
+
+
+def test_too_many_leading_dims():
+    with pytest.raises(ValueError, match="at most two leading dims"):
+        AttentionExplorer(image(), weights(2, 2, 2), GRID, size=32)
+
+
+# ---- click ------------------------------------------------------------------------------------------
+
+def test_click_converts_displayed_pixels_to_cells():
+    e = AttentionExplorer(image(), weights(), GRID, size=64)  # drawn at 64×128
+    # displayed twice as large (a zoomed browser): 256 × 128 px; 8 × 16 cells of 16 × 16 px
+    e.handle_click({"relativeX": 100, "relativeY": 120, "boundingRectWidth": 256, "boundingRectHeight": 128})
+    assert e.query == (120 // 16, 100 // 16) == (7, 6)
+    e.handle_click({"relativeX": 0, "relativeY": 0, "boundingRectWidth": 256, "boundingRectHeight": 128})
+    assert e.query == (0, 0)
+    e.handle_click({"relativeX": 256, "relativeY": 128, "boundingRectWidth": 256, "boundingRectHeight": 128})
+    assert e.query == (7, 15)  # the far edge belongs to the last cell
+
+
+def test_click_without_bounding_rect_uses_the_drawn_size():
+    e = AttentionExplorer(image(), weights(), GRID, size=64)  # 64 × 128 px, 8 px per cell
+    e.handle_click({"relativeX": 33.5, "relativeY": 17.9})
+    assert e.query == (2, 4)
+    assert "query (2, 4)" in e.readout.value
+
+
+# ---- static fallback ----------------------------------------------------------------------------------
+
+def test_mimebundle_text_png_and_widget_view():
+    e = AttentionExplorer(image(), weights(), GRID, query=(3, 11), size=32)
+    bundle = e._repr_mimebundle_()
+    assert bundle["text/plain"] == "AttentionExplorer: query (3, 11) on a 8×16 grid"
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    np.testing.assert_array_equal(decode(base64.b64decode(bundle["image/png"])), e.picture)
+    again = AttentionExplorer(image(), weights(), GRID, query=(3, 11), size=32)._repr_mimebundle_()
+    assert again["text/plain"] == bundle["text/plain"] and again["image/png"] == bundle["image/png"]
+
+
+def test_css_classes_for_browser_tests():
+    e = AttentionExplorer(image(), weights(), GRID, size=32)
+    for widget, css in [
+        (e.image_widget, "attn-explorer-image"),
+        (e.overlay_widget, "attn-explorer-overlay"),
+        (e.row_slider, "attn-explorer-row"),
+        (e.col_slider, "attn-explorer-col"),
+        (e.readout, "attn-explorer-readout"),
+    ]:
+        assert css in widget._dom_classes
+
+
+# ---- bad inputs and the PNG encoder -----------------------------------------------------------------------
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="outside"):
+        AttentionExplorer(image(), weights(), GRID, query=(8, 0))
+    with pytest.raises(ValueError, match="prefix"):
+        AttentionExplorer(image(), weights(), (8, 8))
+    with pytest.raises(ValueError, match="square"):
+        AttentionExplorer(image(), torch.ones(N, N + 1), GRID)
+    with pytest.raises(ValueError, match="size"):
+        AttentionExplorer(image(), weights(), GRID, size=4)
+    with pytest.raises(ValueError, match="image must have shape"):
+        AttentionExplorer(np.zeros((4, 4, 2)), weights(), GRID)
+    e = AttentionExplorer(image(), weights(), GRID, size=32)
+    with pytest.raises(ValueError, match="outside"):
+        e.select(0, 16)
+
+
+@pytest.mark.parametrize("level", [0, 1, 9])
+def test_to_png_round_trip(level):
+    rgb = np.random.default_rng(level).integers(0, 256, size=(13, 7, 3), dtype=np.uint8)
+    png = to_png(rgb, compress_level=level)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    decoded = Image.open(io.BytesIO(png))
+    assert decoded.mode == "RGB"
+    np.testing.assert_array_equal(np.asarray(decoded), rgb)
+    with pytest.raises(ValueError, match="uint8"):
+        to_png(rgb.astype(np.float32))
