@@ -97,19 +97,42 @@ class LabServer:
     # -- process ---------------------------------------------------------------------------------
     def start(self) -> None:
         app_settings = self.base / "app_settings"
-        for folder in (self.root, app_settings, self.base / "user_settings", self.base / "workspaces",
-                       self._runtime):
+        for folder in (
+            self.root,
+            app_settings,
+            self.base / "config",
+            self.base / "user_settings",
+            self.base / "workspaces",
+            self._runtime,
+        ):
             folder.mkdir(parents=True, exist_ok=True)
         (app_settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2))
+        # Hermetic: no user-level config (~/.jupyter) or data (~/.local/share/jupyter) takes part, and
+        # the "python3" kernel is this very interpreter (the one with attnlib installed).
+        kernel_dir = self.base / "data" / "kernels" / "python3"
+        kernel_dir.mkdir(parents=True, exist_ok=True)
+        (kernel_dir / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    "display_name": "Python 3 (ipykernel)",
+                    "language": "python",
+                }
+            )
+        )
         env = dict(os.environ)
         env.update(
+            JUPYTER_CONFIG_DIR=str(self.base / "config"),
+            JUPYTER_DATA_DIR=str(self.base / "data"),
+            JUPYTER_RUNTIME_DIR=str(self._runtime),
             JUPYTERLAB_SETTINGS_DIR=str(self.base / "user_settings"),
             JUPYTERLAB_WORKSPACES_DIR=str(self.base / "workspaces"),
-            JUPYTER_RUNTIME_DIR=str(self._runtime),
             PYTHONUNBUFFERED="1",
         )
         cmd = [
-            sys.executable, "-m", "jupyterlab",
+            sys.executable,
+            "-m",
+            "jupyterlab",
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
@@ -125,8 +148,9 @@ class LabServer:
             cmd.append("--allow-root")
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         # Own process group, so stop() can end the server and anything it spawned in one signal.
-        self.proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, cwd=self.root, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -178,8 +202,9 @@ class LabServer:
 
     # -- REST ------------------------------------------------------------------------------------
     def api(self, path: str, method: str = "GET"):
-        request = urllib.request.Request(f"{self.url}/api/{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"{self.url}/api/{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=5) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -226,13 +251,13 @@ def chromium_page(viewport=(1280, 1000)):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            page.set_default_timeout(30_000)  # no single step may hang a test run
             yield page
         finally:
             browser.close()
 
 
-def open_and_run_all(page, server: LabServer, notebook: str, ready_selector: str,
-                     timeout_s: float = 60) -> None:
+def open_and_run_all(page, server: LabServer, notebook: str, ready_selector: str, timeout_s: float = 60) -> None:
     """Open ``notebook`` in JupyterLab, wait for its kernel, Run All Cells, wait for ``ready_selector``."""
     timeout_ms = timeout_s * 1000
     page.goto(server.notebook_url(notebook), timeout=timeout_ms)
