@@ -270,7 +270,7 @@ def open_and_run_all(page, server: LabServer, notebook: str, ready_selector: str
 
 
 def ci_requires_browser() -> bool:
-    """True on CI (env CI=true, as GitHub Actions and .ci/run set it): a missing browser is then a failure."""
+    """True when env CI is set to a true value (GitHub Actions sets CI=true): a missing browser then fails."""
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 

@@ -2,7 +2,9 @@
 
 The test writes a small notebook into its tmp dir, opens it in JupyterLab, runs all cells, then
 acts like a learner: one key press on the row slider, one click on the image. After each it checks
-that the overlay picture on screen changed and that the readout names the new query pixel.
+that the overlay picture changed, that the readout and the sliders name the new query pixel, and,
+from the pixels on screen, that the overlay's hottest cell is that query's cell (the notebook's
+weights peak at each query's own cell, so a stale or wrong picture fails).
 Screenshots are saved in the test's tmp dir (the paths are printed; see them with ``pytest -s``).
 
 Skipped when Chromium (/usr/bin/chromium, or the path in env ATTN_CHROMIUM) or Playwright is missing,
