@@ -260,3 +260,56 @@ def check_nadaraya_watson(fn) -> bool:
     return _run("nadaraya_watson", fn, cases(), hint="alpha = softmax(-(x_query[:, None] - x_train[None, :])"
                 "**2 / (2 * sigma**2), dim=-1) has shape (Nq, Nk), one row per query; the predictions are "
                 "alpha @ y_train. torch.softmax subtracts the row max, so a small σ does not give 0 / 0.")
+
+
+# --- notebook 04: from a row of weights to a map ---
+
+__all__ += ["check_query_map", "check_grid_query_map"]
+
+
+def _coded_weights(*lead, n: int) -> torch.Tensor:
+    """``(*lead, n, n)`` with entry ``[..., i, j] = 1000 i + j`` (+ 0.1 per head): every value says where it sits."""
+    i = torch.arange(n, dtype=torch.float64)
+    coded = 1000 * i[:, None] + i[None, :]
+    heads = 0.1 * torch.arange(math.prod(lead), dtype=torch.float64).reshape(*lead, 1, 1)
+    return coded + heads
+
+
+def _row_as_map(weights: torch.Tensor, query, grid, prefix: int = 0) -> torch.Tensor:
+    """The reference, written out: row ``prefix + row * W + col``, keys after the prefix, as ``(..., H, W)``."""
+    (h, w), (row, col) = grid, query
+    keys = weights[..., prefix + row * w + col, prefix:]
+    return keys.reshape(*weights.shape[:-2], h, w)
+
+
+def check_query_map(fn) -> bool:
+    """``fn(weights (..., N, N), query (row, col), grid (H, W)) → (..., H, W)`` on square grids."""
+
+    def cases():
+        w = _coded_weights(n=9)
+        yield "coded 9×9 weights, 3×3 grid, query (1, 2)", (w, (1, 2), (3, 3)), _row_as_map(w, (1, 2), (3, 3))
+        w = torch.softmax(_randn(16, 16, seed=40), dim=-1)
+        yield "random weights, 4×4 grid, query (3, 0)", (w, (3, 0), (4, 4)), _row_as_map(w, (3, 0), (4, 4))
+        w = _coded_weights(2, n=16)
+        yield "two heads (2, 16, 16), 4×4 grid, query (0, 3)", (w, (0, 3), (4, 4)), _row_as_map(w, (0, 3), (4, 4))
+
+    return _run("query_map", fn, cases(), hint="the token is n = row * W + col; take weights[..., n, :] (the row: "
+                "where the query looks) and reshape it to (*leading dims, H, W).")
+
+
+def check_grid_query_map(fn) -> bool:
+    """``fn(weights, query, grid, prefix) → (..., H, W)`` on non-square grids with CLS/register tokens."""
+
+    def cases():
+        w = _coded_weights(n=6)
+        yield "2×3 grid (2 rows, 3 columns), query (1, 0)", (w, (1, 0), (2, 3), 0), _row_as_map(w, (1, 0), (2, 3))
+        w = _coded_weights(n=1 + 15)
+        want = _row_as_map(w, (2, 4), (3, 5), 1)
+        yield "3×5 grid after 1 CLS token, query (2, 4)", (w, (2, 4), (3, 5), 1), want
+        w = _coded_weights(3, n=5 + 8)
+        want = _row_as_map(w, (3, 1), (4, 2), 5)
+        yield "3 heads, 4×2 grid after CLS + 4 registers, query (3, 1)", (w, (3, 1), (4, 2), 5), want
+
+    return _run("query_map (any grid, prefix)", fn, cases(), hint="W is the number of columns: n = prefix + "
+                "row * W + col (not row * H); drop the first `prefix` keys; reshape to (..., H, W), rows first. "
+                "A square grid hides both mistakes.")

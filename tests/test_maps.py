@@ -218,3 +218,29 @@ def test_mass_region_bad_inputs():
         mass_region(-torch.ones(2, 2), 0.5)
     with pytest.raises(ValueError, match="NaN"):
         mass_region(torch.tensor([[float("nan"), 1.0]]), 0.5)
+
+
+# ---- the notebook 04 exercise checkers ----------------------------------------------------------
+
+def test_query_map_checkers(capsys):
+    from attnlib.exercises import check_grid_query_map, check_query_map
+
+    def stub(weights, query, grid, prefix=0):
+        raise NotImplementedError
+
+    def square_only(weights, query, grid, prefix=0):  # both classic bugs: row * H, reshape (W, H)
+        h, w = grid
+        n = prefix + query[0] * h + query[1]
+        return weights[..., n, prefix:].reshape(*weights.shape[:-2], w, h)
+
+    def column(weights, query, grid):  # the column instead of the row
+        return weights[..., query[0] * grid[1] + query[1]].reshape(*weights.shape[:-2], *grid)
+
+    assert check_query_map(lambda w, q, g: query_map(w, q, g))
+    assert check_grid_query_map(lambda w, q, g, p: query_map(w, q, g, prefix=p))
+    assert check_query_map(square_only)  # a square grid hides the bugs ...
+    assert not check_grid_query_map(square_only)  # ... a 2×3 grid shows them
+    assert not check_query_map(column)
+    assert not check_query_map(stub)
+    out = capsys.readouterr().out
+    assert "⏳" in out and "expected shape (2, 3), got (3, 2)" in out
