@@ -63,7 +63,7 @@ def test_follows_the_lesson_template(path):
     assert re.search(r"you will be able to", first, re.I), f"{path.name}: no learning objectives in the first cell"
     assert re.search(r"\*\*Time", first), f"{path.name}: no time estimate in the first cell"
     markdown = "\n".join(text(c) for c in cells if c["cell_type"] == "markdown")
-    assert re.search(r"^#+ .*References", markdown, re.M | re.I), f"{path.name}: no References section"
+    assert re.search(r"^(#+ .*References|\*\*References)", markdown, re.M | re.I), f"{path.name}: no References"
     if number == "00":
         return
     exercises = re.findall(r"^## Exercise \d", markdown, re.M)
@@ -74,5 +74,5 @@ def test_follows_the_lesson_template(path):
     ]
     assert len(hidden) >= len(exercises), f"{path.name}: every exercise needs a hidden solution cell"
     for cell in hidden:
-        shown = "".join(o.get("text", "") for o in cell.get("outputs", []))
+        shown = "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
         assert "✅" in shown, f"{path.name}: a hidden solution cell does not pass its checker: {shown[:200]!r}"
