@@ -25,7 +25,7 @@ from PIL import Image
 
 from .data import resize_image
 from .maps import _cell, _grid, _prefix, query_map
-from .viz import _Painter, image_to_rgb
+from .viz import _image_to_rgb, _Painter
 
 __all__ = ["AttentionExplorer", "to_png"]
 
@@ -61,7 +61,7 @@ def _png_small(rgb: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def draw_cross(rgb: np.ndarray, x: int, y: int, arm: int) -> np.ndarray:
+def _draw_cross(rgb: np.ndarray, x: int, y: int, arm: int) -> np.ndarray:
     """A copy of ``rgb`` with a cyan cross outlined in black, centred on pixel ``(x, y)``."""
     out = rgb.copy()
     for colour, half in (((0, 0, 0), 2), ((0, 255, 255), 0)):
@@ -115,7 +115,7 @@ class AttentionExplorer(widgets.VBox):
             )
 
         # computed once: the image at drawing size, and the painter (image and colormap tables)
-        rgb = image_to_rgb(image)
+        rgb = _image_to_rgb(image)
         width = max(1, round(size * rgb.shape[1] / rgb.shape[0]))
         rgb = resize_image(rgb, (size, width))
         self.image_rgb = np.rint(rgb * 255).astype(np.uint8)
@@ -223,8 +223,8 @@ class AttentionExplorer(widgets.VBox):
     def _redraw(self) -> None:
         self.query = (self.row_slider.value, self.col_slider.value)
         x, y = self._marker_xy()
-        self.picture = draw_cross(self._paint(self.current_map()), x, y, self._arm)
-        self.image_widget.value = to_png(draw_cross(self.image_rgb, x, y, self._arm))
+        self.picture = _draw_cross(self._paint(self.current_map()), x, y, self._arm)
+        self.image_widget.value = to_png(_draw_cross(self.image_rgb, x, y, self._arm))
         self.overlay_widget.value = to_png(self.picture)
         self.readout.value = f"<b>{self.describe()}</b> · click the left image or move the sliders"
 

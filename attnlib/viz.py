@@ -1,7 +1,8 @@
 """2-D maps → pictures.
 
-The recipe's last steps: **upsample** the ``(h, w)`` map to the image's ``(H_img, W_img)``,
-**normalise** it to [0, 1], **colour** it with a colormap, and **blend** it over the image.
+The recipe's last steps: **normalise** the ``(h, w)`` map to [0, 1] (on the small map, so the
+colour bar shows the map's own values), **upsample** it to the image's ``(H_img, W_img)``,
+**colour** it with a colormap, and **blend** it over the image.
 
 - :func:`overlay`: all four steps → an ``(H_img, W_img, 3)`` uint8 RGB array.
 - :func:`show_map` / :func:`show_maps`: one overlay / a grid of overlays on matplotlib axes, each
@@ -44,7 +45,7 @@ def _as_array(x, name: str) -> np.ndarray:
     return x
 
 
-def image_to_rgb(image) -> np.ndarray:
+def _image_to_rgb(image) -> np.ndarray:
     """An ``(H, W)`` or ``(H, W, 3)`` image, uint8 0–255 or float 0–1 → float32 ``(H, W, 3)`` in [0, 1]."""
     image = _as_array(image, "image")
     if not (image.ndim == 2 or (image.ndim == 3 and image.shape[-1] == 3)):
@@ -65,7 +66,7 @@ def image_to_rgb(image) -> np.ndarray:
     return np.repeat(rgb[..., None], 3, axis=-1) if rgb.ndim == 2 else rgb
 
 
-def map_to_array(attn_map) -> np.ndarray:
+def _map_to_array(attn_map) -> np.ndarray:
     """A 2-D attention map (tensor or array) ``(h, w)`` → float32 numpy, rejecting NaN and ±inf."""
     attn_map = _as_array(attn_map, "attn_map")
     if attn_map.ndim != 2:
@@ -101,7 +102,7 @@ def _alpha(alpha) -> float:
 # ----------------------------------------------------------------------------- the recipe, step by step
 
 
-def value_range(attn_map: np.ndarray, normalize: str) -> tuple[float, float]:
+def _value_range(attn_map: np.ndarray, normalize: str) -> tuple[float, float]:
     """The values drawn as the colormap's bottom and top: (lo, hi).
 
     ``"minmax"``: the map's own min and max (always fills the whole colormap, even for noise);
@@ -125,7 +126,7 @@ class _Painter:
     """
 
     def __init__(self, image, *, cmap="inferno", alpha=0.5, normalize="minmax", upsample="bilinear"):
-        self.rgb = image_to_rgb(image)  # (H_img, W_img, 3) in [0, 1]
+        self.rgb = _image_to_rgb(image)  # (H_img, W_img, 3) in [0, 1]
         self.alpha = _alpha(alpha)
         self.normalize = _choice(normalize, NORMALIZE, "normalize")
         self.mode = UPSAMPLE[_choice(upsample, UPSAMPLE, "upsample")]
@@ -136,8 +137,8 @@ class _Painter:
         self.base = ((1 - self.alpha) * 255 * self.rgb).astype(np.float32)
 
     def __call__(self, attn_map) -> np.ndarray:
-        m = map_to_array(attn_map)
-        lo, hi = value_range(m, self.normalize)
+        m = _map_to_array(attn_map)
+        lo, hi = _value_range(m, self.normalize)
         scaled = (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)  # a flat map gets the bottom colour
         height, width = self.rgb.shape[:2]
         big = np.asarray(Image.fromarray(scaled.astype(np.float32)).resize((width, height), self.mode))
@@ -150,13 +151,14 @@ class _Painter:
 def overlay(
     image, attn_map, *, cmap="inferno", alpha=0.5, normalize="minmax", upsample="bilinear"
 ) -> np.ndarray:
-    """Lay an attention map over an image: upsample → normalise → colour → blend.
+    """Lay an attention map over an image: normalise → upsample → colour → blend.
 
     image ``(H_img, W_img, 3)`` or ``(H_img, W_img)``, uint8 or float in [0, 1]; attn_map ``(h, w)``
     (any grid size) → ``(H_img, W_img, 3)`` uint8 RGB equal to
     ``(1 - alpha) · image + alpha · cmap(normalised map)``.
 
-    ``normalize``: ``"minmax"`` | ``"none"`` | ``"percentile"`` (see :func:`value_range`);
+    ``normalize``: ``"minmax"`` (the map's own min and max: fills the colormap even for noise),
+    ``"none"`` (values drawn as they are, 0 → bottom colour, 1 → top), ``"percentile"`` (1st to 99th);
     ``upsample``: ``"bilinear"`` (smooth) or ``"nearest"`` (one block per feature-map cell, the
     honest resolution); ``cmap``: any matplotlib colormap name.
     """
@@ -166,7 +168,7 @@ def overlay(
 # ----------------------------------------------------------------------------- matplotlib figures
 
 
-def query_to_image_xy(query, grid, image_shape) -> tuple[float, float]:
+def _query_to_image_xy(query, grid, image_shape) -> tuple[float, float]:
     """Centre of feature-map cell ``query = (row, col)`` of a ``grid = (h, w)`` in the image's pixel
     coordinates as matplotlib's ``imshow`` uses them (pixel centres at integers) → ``(x, y)``."""
     from .maps import _cell, _grid
@@ -182,7 +184,7 @@ def query_to_image_xy(query, grid, image_shape) -> tuple[float, float]:
 def mark_query(ax, query, grid, image_shape):
     """Mark the query pixel on an ``imshow``-ed image: a cyan cross in a black ring at the centre of
     the query's feature-map cell, converted to image coordinates. Returns the marker artist."""
-    x, y = query_to_image_xy(query, grid, image_shape)
+    x, y = _query_to_image_xy(query, grid, image_shape)
     ax.plot(x, y, marker="o", markersize=13, markerfacecolor="none", markeredgecolor="k", markeredgewidth=3)
     (marker,) = ax.plot(x, y, marker="+", markersize=13, color="cyan", markeredgewidth=2.2)
     return marker
@@ -219,7 +221,7 @@ def show_map(
 
     from .maps import mass_region
 
-    m = map_to_array(attn_map)
+    m = _map_to_array(attn_map)
     rgb = overlay(image, m, cmap=cmap, alpha=alpha, normalize=normalize, upsample=upsample)
     if ax is None:
         _, ax = plt.subplots(figsize=(4.2, 4), dpi=80)
@@ -237,7 +239,7 @@ def show_map(
     ax.set_title(text, fontsize=9)
     ax.set_axis_off()
     if colorbar:
-        lo, hi = value_range(m, normalize)
+        lo, hi = _value_range(m, normalize)
         norm = matplotlib.colors.Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1e-12)
         sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=_colormap(cmap))
         ax.figure.colorbar(sm, ax=ax, fraction=0.046, pad=0.03)
