@@ -68,3 +68,9 @@ def check_mask(mask, scores: torch.Tensor) -> None:
             f"mask of shape {shape_str(mask.shape)} does not broadcast to the scores' shape "
             f"{shape_str(scores.shape)} (..., Nq, Nk)"
         )
+
+
+def check_positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int; got {value!r}")
+    return value

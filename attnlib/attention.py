@@ -97,6 +97,8 @@ def attention(
     check_float_tensor(q, "q", "(..., Nq, d)")
     check_float_tensor(k, "k", "(..., Nk, d)")
     check_float_tensor(v, "v", "(..., Nk, dv)")
+    for x, name in [(q, "q"), (k, "k"), (v, "v")]:
+        check_no_nan(x, name)
     if k.shape[-2] != v.shape[-2]:
         raise ValueError(
             f"k and v must have the same number of keys Nk; got k {shape_str(k.shape)} (..., Nk, d) "

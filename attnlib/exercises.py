@@ -105,8 +105,12 @@ def check_weighted_sum(fn) -> bool:
         w = torch.softmax(_randn(4, 6, seed=2), dim=-1)
         v = _randn(6, 3, seed=3)
         yield "weights (4, 6), values (6, 3)", (w, v), w @ v
+        w = torch.softmax(_randn(2, 4, 6, seed=4), dim=-1)
+        v = _randn(2, 6, 3, seed=5)
+        yield "batched weights (2, 4, 6), values (2, 6, 3)", (w, v), w @ v
 
-    return _run("weighted_sum", fn, cases(), hint="out_i = Σ_j alpha[i, j] v_j, which is one matrix product.")
+    return _run("weighted_sum", fn, cases(), hint="out_i = Σ_j alpha[i, j] v_j, which is one matrix product "
+                "(use @ or torch.matmul, which also handle leading batch dims).")
 
 
 # --- notebooks 02 and 03: cosine score, masked softmax, entropy ---

@@ -173,6 +173,10 @@ def test_attention_rejects_bad_input():
         attention(q, k, v, score=bad)
     with pytest.raises(TypeError, match=r"v must be a floating-point tensor"):
         attention(q, k, v.long())
+    k_nan = k.clone()
+    k_nan[2, 1] = float("nan")
+    with pytest.raises(ValueError, match=r"k contains 1 NaN value"):
+        attention(q, k_nan, v)
 
 
 # ---- entropy ---------------------------------------------------------------------------------

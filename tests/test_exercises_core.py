@@ -41,6 +41,11 @@ def test_checker_reports_exceptions_and_not_implemented(capsys):
     assert not ok and "pass your function itself" in out
 
 
+def test_weighted_sum_checker_wants_batches(capsys):
+    ok, out = run(check_weighted_sum, torch.mm, capsys)  # 2-D only
+    assert not ok and "batched weights (2, 4, 6)" in out
+
+
 @pytest.mark.parametrize("wrong", [lambda w, v: (w @ v).tolist(), lambda w, v: w @ v + 1])
 def test_weighted_sum_wrong_answers(wrong, capsys):
     ok, out = run(check_weighted_sum, wrong, capsys)

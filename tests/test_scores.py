@@ -130,3 +130,16 @@ def test_learnable_scores_name_the_wrong_size(score):
         score(rand(2, 4), rand(5, 4))
     with pytest.raises(ValueError, match=r"q must have shape \(\.\.\., Nq, 4\).*\(2, 3\)"):
         score(rand(2, 3), rand(5, 3))
+
+
+@pytest.mark.parametrize(
+    ("make", "pattern"),
+    [
+        (lambda: GeneralScore(0, 3), r"d_q must be a positive int; got 0"),
+        (lambda: AdditiveScore(4, 3, hidden=0), r"hidden must be a positive int; got 0"),
+        (lambda: MLPScore(4, 3.5, hidden=2), r"d_k must be a positive int; got 3.5"),
+    ],
+)
+def test_learnable_scores_reject_bad_sizes(make, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        make()
