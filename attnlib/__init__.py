@@ -7,7 +7,7 @@ image (data) → features → scores (scores) → weights (attention) → 2-D ma
 
 from .attention import SCORES, attention, entropy, softmax, weighted_sum
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
-from .explorer import AttentionExplorer, to_png
+from .explorer import AttentionExplorer
 from .maps import key_map, lazy_rows, mass_region, query_map
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, dot_score, scaled_dot_score
 from .viz import NORMALIZE, UPSAMPLE, mark_query, overlay, save_figure, show_map, show_maps
@@ -44,5 +44,4 @@ __all__ = [
     "mark_query",
     "save_figure",
     "AttentionExplorer",
-    "to_png",
 ]

@@ -8,7 +8,8 @@ import pytest
 import torch
 from PIL import Image
 
-from attnlib import AttentionExplorer, lazy_rows, overlay, to_png
+from attnlib import AttentionExplorer, lazy_rows, overlay
+from attnlib.explorer import _frame
 
 GRID = (8, 16)  # non-square on purpose
 N = GRID[0] * GRID[1]
@@ -209,13 +210,11 @@ def test_bad_inputs():
         e.select(0, 16)
 
 
-@pytest.mark.parametrize("level", [0, 1, 9])
-def test_to_png_round_trip(level):
-    rgb = np.random.default_rng(level).integers(0, 256, size=(13, 7, 3), dtype=np.uint8)
-    png = to_png(rgb, compress_level=level)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    decoded = Image.open(io.BytesIO(png))
-    assert decoded.mode == "RGB"
-    np.testing.assert_array_equal(np.asarray(decoded), rgb)
-    with pytest.raises(ValueError, match="uint8"):
-        to_png(rgb.astype(np.float32))
+def test_live_frames_decode_to_the_picture():
+    e = AttentionExplorer(image(), weights(), GRID, size=32)
+    e.select(3, 5)
+    decoded = Image.open(io.BytesIO(e.overlay_widget.value))
+    assert e.overlay_widget.format == "bmp" and decoded.mode == "RGB"
+    np.testing.assert_array_equal(np.asarray(decoded), e.picture)
+    rgb = np.random.default_rng(0).integers(0, 256, size=(13, 7, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(_frame(rgb)))), rgb)
