@@ -9,7 +9,21 @@ from .attention import SCORES, attention, entropy, softmax, weighted_sum
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
 from .explorer import AttentionExplorer
 from .maps import key_map, lazy_rows, mass_region, query_map
+from .modules import NONLOCAL_MODES, NonLocal2d, SelfAttention2d
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, dot_score, scaled_dot_score
+from .tasks import (
+    COLOURS,
+    MIN_GAP,
+    PRETRAINED,
+    SHAPES,
+    PairNet,
+    Pairs,
+    load_pair_net,
+    make_pairs,
+    mask_cover,
+    partner_mass,
+)
+from .train import fit, pixel_accuracy
 from .viz import NORMALIZE, UPSAMPLE, mark_query, overlay, save_figure, show_map, show_maps
 
 __version__ = "0.1.0"
@@ -44,4 +58,19 @@ __all__ = [
     "mark_query",
     "save_figure",
     "AttentionExplorer",
+    "SelfAttention2d",
+    "NonLocal2d",
+    "NONLOCAL_MODES",
+    "COLOURS",
+    "SHAPES",
+    "MIN_GAP",
+    "PRETRAINED",
+    "Pairs",
+    "make_pairs",
+    "PairNet",
+    "mask_cover",
+    "partner_mass",
+    "load_pair_net",
+    "fit",
+    "pixel_accuracy",
 ]

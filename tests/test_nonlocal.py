@@ -1,0 +1,177 @@
+"""NonLocal2d against the formulas of Wang et al. (2018), computed here from the raw parameters."""
+
+import itertools
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from attnlib import NonLocal2d, SelfAttention2d
+
+MODES = ("gaussian", "embedded_gaussian", "dot_product", "concatenation")
+CONFIGS = list(itertools.product(MODES, (True, False), (True, False)))
+
+
+def _randomise(block: NonLocal2d, seed: int = 0) -> None:
+    """Random parameters and BN statistics, so the (zero-initialised) W_z does something."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in block.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.4)
+        for name, buf in block.named_buffers():
+            if name.endswith("running_mean"):
+                buf.copy_(torch.randn(buf.shape, generator=g) * 0.1)
+            elif name.endswith("running_var"):
+                buf.copy_(torch.rand(buf.shape, generator=g) + 0.5)
+    block.eval()
+
+
+def _conv(x_tokens, conv):
+    """A 1×1 conv applied to tokens (B, N, C_in) → (B, N, C_out)."""
+    return x_tokens @ conv.weight[:, :, 0, 0].T + conv.bias
+
+
+def _tokens(x):
+    return x.permute(0, 2, 3, 1).reshape(x.shape[0], -1, x.shape[1])
+
+
+def _reference(block: NonLocal2d, x):
+    """z_i = W_z y_i + x_i with y_i = (1/C(x)) Σ_j f(x_i, x_j) g(x_j), written out per pixel."""
+    B, C, H, W = x.shape
+    pooled = F.max_pool2d(x, 2) if block.sub_sample else x  # the plain Gaussian's keys are x itself
+    xs = _tokens(x)
+
+    def keys(conv):
+        if block.sub_sample:
+            out = F.max_pool2d(F.conv2d(x, conv.weight, conv.bias), 2)
+            return _tokens(out)
+        return _conv(xs, conv)
+
+    unwrap = (lambda m: m[0]) if block.sub_sample else (lambda m: m)
+    g = keys(unwrap(block.g))
+    if block.mode == "gaussian":
+        theta, phi = xs, _tokens(pooled)
+    else:
+        theta, phi = _conv(xs, block.theta), keys(unwrap(block.phi))
+    n_keys = phi.shape[1]
+    if block.mode in ("gaussian", "embedded_gaussian"):
+        f = torch.exp(torch.einsum("bic,bjc->bij", theta, phi).double())
+        weights = (f / f.sum(-1, keepdim=True)).float()
+    elif block.mode == "dot_product":
+        weights = torch.einsum("bic,bjc->bij", theta, phi) / n_keys
+    else:
+        w_f = block.concat_project[0].weight[0, :, 0, 0]
+        w_theta, w_phi = w_f[: block.inter_channels], w_f[block.inter_channels :]
+        weights = torch.relu((theta @ w_theta)[:, :, None] + (phi @ w_phi)[:, None, :]) / n_keys
+    y = weights @ g  # (B, N, inter)
+    if block.bn_layer:
+        conv, bn = block.W[0], block.W[1]
+        wy = _conv(y, conv)
+        wy = (wy - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps) * bn.weight + bn.bias
+    else:
+        wy = _conv(y, block.W)
+    z = wy.reshape(B, H, W, C).permute(0, 3, 1, 2) + x
+    return z, weights
+
+
+@pytest.mark.parametrize("mode,sub_sample,bn_layer", CONFIGS)
+def test_matches_formula(mode, sub_sample, bn_layer):
+    block = NonLocal2d(8, mode=mode, sub_sample=sub_sample, bn_layer=bn_layer)
+    _randomise(block)
+    x = torch.randn(2, 8, 4, 6, generator=torch.Generator().manual_seed(1))
+    z, weights = block(x)
+    want_z, want_weights = _reference(block, x)
+    n_keys = 2 * 3 if sub_sample else 24
+    assert weights.shape == (2, 24, n_keys)
+    torch.testing.assert_close(weights, want_weights, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(z, want_z, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("mode,sub_sample,bn_layer", CONFIGS)
+def test_new_block_is_identity(mode, sub_sample, bn_layer):
+    block = NonLocal2d(6, mode=mode, sub_sample=sub_sample, bn_layer=bn_layer)
+    x = torch.randn(3, 6, 4, 4)
+    for train in (True, False):
+        block.train(train)
+        z, _ = block(x)
+        assert torch.equal(z, x)
+
+
+@pytest.mark.parametrize("mode", ["gaussian", "embedded_gaussian"])
+@pytest.mark.parametrize("sub_sample", [True, False])
+def test_softmax_rows_sum_to_one(mode, sub_sample):
+    block = NonLocal2d(8, mode=mode, sub_sample=sub_sample)
+    _randomise(block, seed=2)
+    _, weights = block(torch.randn(2, 8, 6, 6))
+    torch.testing.assert_close(weights.sum(-1), torch.ones(2, 36))
+    assert (weights >= 0).all()
+
+
+def test_one_over_n_modes_do_not_normalise_rows():
+    block = NonLocal2d(8, mode="dot_product", sub_sample=False)
+    _randomise(block, seed=4)
+    _, weights = block(torch.randn(1, 8, 3, 3))
+    assert not torch.allclose(weights.sum(-1), torch.ones(1, 9))
+    assert (weights < 0).any()  # a dot product can be negative; concatenation's ReLU cannot
+    block = NonLocal2d(8, mode="concatenation", sub_sample=False)
+    _randomise(block, seed=4)
+    _, weights = block(torch.randn(1, 8, 3, 3))
+    assert (weights >= 0).all()
+
+
+def test_embedded_gaussian_equals_sagan_with_shared_projections():
+    """θ = query_conv, φ = key_conv, W_z∘g = value_conv (and γ = 1): the same weights and output."""
+    c = 16
+    sagan = SelfAttention2d(c)
+    block = NonLocal2d(c, inter_channels=c // 8, mode="embedded_gaussian", sub_sample=False, bn_layer=False)
+    _randomise(block, seed=6)
+    with torch.no_grad():
+        sagan.query_conv.load_state_dict(block.theta.state_dict())
+        sagan.key_conv.load_state_dict(block.phi.state_dict())
+        w_z, b_z = block.W.weight[:, :, 0, 0], block.W.bias
+        w_g, b_g = block.g.weight[:, :, 0, 0], block.g.bias
+        sagan.value_conv.weight.copy_((w_z @ w_g)[:, :, None, None])
+        sagan.value_conv.bias.copy_(w_z @ b_g + b_z)  # rows of the weights sum to 1, so biases fold in
+        sagan.gamma.fill_(1.0)
+    x = torch.randn(2, c, 5, 4)
+    z, weights = block(x)
+    out, attention = sagan(x)
+    torch.testing.assert_close(weights, attention)
+    torch.testing.assert_close(z, out, atol=1e-5, rtol=1e-4)
+
+
+def _expected_keys(mode, sub_sample, bn_layer):
+    keys = {"g.0.weight", "g.0.bias"} if sub_sample else {"g.weight", "g.bias"}
+    if mode != "gaussian":
+        keys |= {"theta.weight", "theta.bias"}
+        keys |= {"phi.0.weight", "phi.0.bias"} if sub_sample else {"phi.weight", "phi.bias"}
+    if mode == "concatenation":
+        keys.add("concat_project.0.weight")
+    if bn_layer:
+        keys |= {"W.0.weight", "W.0.bias", "W.1.weight", "W.1.bias", "W.1.running_mean", "W.1.running_var",
+                 "W.1.num_batches_tracked"}
+    else:
+        keys |= {"W.weight", "W.bias"}
+    return keys
+
+
+@pytest.mark.parametrize("mode,sub_sample,bn_layer", CONFIGS)
+def test_state_dict_layout(mode, sub_sample, bn_layer):
+    block = NonLocal2d(16, mode=mode, sub_sample=sub_sample, bn_layer=bn_layer)
+    state = block.state_dict()
+    assert set(state) == _expected_keys(mode, sub_sample, bn_layer)
+    assert block.inter_channels == 8
+    assert state["W.0.weight" if bn_layer else "W.weight"].shape == (16, 8, 1, 1)
+    if mode == "concatenation":
+        assert state["concat_project.0.weight"].shape == (1, 16, 1, 1)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="'gaussian', 'embedded_gaussian', 'dot_product', 'concatenation'"):
+        NonLocal2d(8, mode="cosine")
+    with pytest.raises(ValueError, match="in_channels"):
+        NonLocal2d(0)
+    with pytest.raises(TypeError, match="inter_channels"):
+        NonLocal2d(8, inter_channels=2.5)
+    with pytest.raises(ValueError, match=r"\(B, 8, H, W\); got \(1, 4, 2, 2\)"):
+        NonLocal2d(8)(torch.randn(1, 4, 2, 2))
