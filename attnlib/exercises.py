@@ -317,3 +317,75 @@ def check_grid_query_map(fn) -> bool:
     return _run("query_map (any grid, prefix)", fn, cases(), hint="W is the number of columns: n = prefix + "
                 "row * W + col (not row * H); drop the first `prefix` keys; reshape to (..., H, W), rows first. "
                 "A square grid hides both mistakes.")
+
+
+# --- notebooks 05 and 06: SAGAN self-attention, Non-local pairwise functions ---
+
+__all__ += ["check_sagan_energy", "check_sagan_output", "check_dot_product_pairwise", "check_concatenation_pairwise"]
+
+
+def _pixels(t: torch.Tensor) -> torch.Tensor:
+    """``(B, C, H, W)`` → ``(B, H * W, C)``: one row per pixel, row-major."""
+    return t.permute(0, 2, 3, 1).reshape(t.shape[0], t.shape[2] * t.shape[3], t.shape[1])
+
+
+def check_sagan_energy(fn) -> bool:
+    """``fn(x (B, C, H, W), w_q (C', C), w_k (C', C)) → energy (B, N, N)``, ``energy[b, i, j] = q_i · k_j``."""
+
+    def cases():
+        for i, (b, c, h, w) in enumerate([(1, 8, 2, 2), (2, 16, 2, 3), (1, 32, 4, 5)]):
+            x = _randn(b, c, h, w, seed=50 + i)
+            w_q, w_k = _randn(c // 8, c, seed=60 + i), _randn(c // 8, c, seed=70 + i)
+            q, k = _pixels(x) @ w_q.T, _pixels(x) @ w_k.T  # (B, N, C')
+            want = torch.einsum("bid,bjd->bij", q, k)
+            yield f"x {tuple(x.shape)}, C' = {c // 8}", (x, w_q, w_k), want
+
+    return _run("sagan_energy", fn, cases(), hint="q = w_q applied at every pixel: flatten x to (B, C, N) and "
+                "use w_q @ x → (B, C', N); then energy = qᵀ k, i.e. q.transpose(1, 2) @ k → (B, N, N), "
+                "row i = query pixel i. Pixels are numbered row-major (flatten(2) does that). No 1/√d.")
+
+
+def check_sagan_output(fn) -> bool:
+    """``fn(x (B, C, H, W), v (B, C, N), attention (B, N, N), gamma) → out (B, C, H, W)``: ``gamma · (v Aᵀ) + x``."""
+
+    def cases():
+        for i, (b, c, h, w, gamma) in enumerate([(1, 2, 2, 2, 1.0), (2, 3, 2, 3, 0.5), (1, 4, 3, 1, 0.0)]):
+            x = _randn(b, c, h, w, seed=80 + i)
+            v = _randn(b, c, h * w, seed=90 + i)
+            attention = torch.softmax(3 * _randn(b, h * w, h * w, seed=100 + i), dim=-1)  # rows sum to 1
+            o = torch.einsum("bij,bcj->bci", attention, v)  # o_i = Σ_j A[i, j] v_j
+            want = gamma * o.reshape(b, c, h, w) + x
+            yield f"x {tuple(x.shape)}, gamma = {gamma}", (x, v, attention, gamma), want
+
+    return _run("sagan_output", fn, cases(), hint="o_i = Σ_j attention[i, j] v_j; with v as (B, C, N) that is "
+                "v @ attention.transpose(1, 2) (the row of query i meets the values' N axis), then reshape to "
+                "(B, C, H, W) and return gamma * o + x.")
+
+
+def check_dot_product_pairwise(fn) -> bool:
+    """``fn(theta (B, N, d), phi (B, N', d)) → (B, N, N')``: ``θ_i · φ_j / N'`` (N' = number of keys)."""
+
+    def cases():
+        for i, (b, n, n_keys, d) in enumerate([(1, 4, 4, 3), (2, 16, 4, 8), (1, 6, 9, 2)]):
+            theta, phi = _randn(b, n, d, seed=110 + i), _randn(b, n_keys, d, seed=120 + i)
+            want = torch.einsum("bid,bjd->bij", theta, phi) / n_keys
+            yield f"theta {tuple(theta.shape)}, phi {tuple(phi.shape)}", (theta, phi), want
+
+    return _run("dot_product_pairwise", fn, cases(), hint="f = θ φᵀ (theta @ phi.transpose(1, 2)), then divide "
+                "by C(x) = N', the number of KEY positions (phi.shape[1]), which after sub-sampling is not N.")
+
+
+def check_concatenation_pairwise(fn) -> bool:
+    """``fn(theta (B, N, d), phi (B, N', d), w_f (2d,)) → (B, N, N')``: ``ReLU(w_fᵀ [θ_i; φ_j]) / N'``."""
+
+    def cases():
+        for i, (b, n, n_keys, d) in enumerate([(1, 3, 3, 2), (2, 8, 4, 4), (1, 5, 7, 3)]):
+            theta, phi = _randn(b, n, d, seed=130 + i), _randn(b, n_keys, d, seed=140 + i)
+            w_f = _randn(2 * d, seed=150 + i)
+            pairs = torch.cat([theta[:, :, None, :].expand(b, n, n_keys, d),
+                               phi[:, None, :, :].expand(b, n, n_keys, d)], dim=-1)  # (B, N, N', 2d)
+            want = torch.relu(pairs @ w_f) / n_keys
+            yield f"theta {tuple(theta.shape)}, phi {tuple(phi.shape)}, w_f ({2 * d},)", (theta, phi, w_f), want
+
+    return _run("concatenation_pairwise", fn, cases(), hint="w_fᵀ[θ_i; φ_j] = w_f[:d]·θ_i + w_f[d:]·φ_j: compute "
+                "a (B, N, 1) column and a (B, 1, N') row and add them (broadcasting), then ReLU, then divide by N'.")

@@ -175,3 +175,29 @@ def test_errors():
         NonLocal2d(8, inter_channels=2.5)
     with pytest.raises(ValueError, match=r"\(B, 8, H, W\); got \(1, 4, 2, 2\)"):
         NonLocal2d(8)(torch.randn(1, 4, 2, 2))
+
+
+def test_exercise_checkers_accept_right_and_reject_wrong(capsys):
+    from attnlib.exercises import check_concatenation_pairwise, check_dot_product_pairwise
+
+    def dot(theta, phi):
+        return torch.einsum("bnd,bmd->bnm", theta, phi) / phi.shape[1]
+
+    def dot_over_queries(theta, phi):
+        return torch.einsum("bnd,bmd->bnm", theta, phi) / theta.shape[1]
+
+    def concat(theta, phi, w_f):
+        pairs = torch.cat(  # every (i, j): [θ_i; φ_j], (B, N, N', 2d)
+            [theta.unsqueeze(2).expand(-1, -1, phi.shape[1], -1), phi.unsqueeze(1).expand(-1, theta.shape[1], -1, -1)],
+            dim=-1,
+        )
+        return torch.relu(pairs @ w_f) / phi.shape[1]
+
+    def concat_no_relu(theta, phi, w_f):
+        d = theta.shape[-1]
+        return ((theta @ w_f[:d])[:, :, None] + (phi @ w_f[d:])[:, None, :]) / phi.shape[1]
+
+    assert check_dot_product_pairwise(dot) and check_concatenation_pairwise(concat)
+    assert not check_dot_product_pairwise(dot_over_queries) and not check_concatenation_pairwise(concat_no_relu)
+    out = capsys.readouterr().out
+    assert out.count("✅") == 2 and out.count("❌") == 2

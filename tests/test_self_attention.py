@@ -150,3 +150,28 @@ def test_errors():
         layer(torch.randn(16, 4, 4))
     with pytest.raises(TypeError, match="x must be a torch.Tensor"):
         layer([[1.0]])
+
+
+def test_exercise_checkers_accept_right_and_reject_wrong(capsys):
+    from attnlib.exercises import check_sagan_energy, check_sagan_output
+
+    def energy(x, w_q, w_k):
+        return torch.einsum("dc,bcn,ec,bcm->bnm", w_q, x.flatten(2), w_k, x.flatten(2))
+
+    def energy_keys_as_rows(x, w_q, w_k):
+        return energy(x, w_q, w_k).transpose(1, 2)
+
+    def output(x, v, attention, gamma):
+        return gamma * torch.einsum("bcm,bnm->bcn", v, attention).reshape(x.shape) + x
+
+    def output_no_transpose(x, v, attention, gamma):
+        return gamma * (v @ attention).reshape(x.shape) + x
+
+    def stub(*args):
+        raise NotImplementedError
+
+    assert check_sagan_energy(energy) and check_sagan_output(output)
+    assert not check_sagan_energy(energy_keys_as_rows) and not check_sagan_output(output_no_transpose)
+    assert not check_sagan_energy(stub)
+    out = capsys.readouterr().out
+    assert out.count("✅") == 2 and out.count("❌") == 2 and "not implemented yet" in out
