@@ -156,7 +156,9 @@ def test_exercise_checkers_accept_right_and_reject_wrong(capsys):
     from attnlib.exercises import check_sagan_energy, check_sagan_output
 
     def energy(x, w_q, w_k):
-        return torch.einsum("dc,bcn,ec,bcm->bnm", w_q, x.flatten(2), w_k, x.flatten(2))
+        q = torch.einsum("dc,bcn->bdn", w_q, x.flatten(2))
+        k = torch.einsum("dc,bcn->bdn", w_k, x.flatten(2))
+        return torch.einsum("bdn,bdm->bnm", q, k)
 
     def energy_keys_as_rows(x, w_q, w_k):
         return energy(x, w_q, w_k).transpose(1, 2)
