@@ -204,7 +204,8 @@ def check_sample_index(fn) -> bool:
 
     Row ``i`` picks the first key ``j`` whose running total ``alpha[i, 0] + … + alpha[i, j]`` is
     strictly greater than ``u[i]``. With ``u`` uniform on [0, 1), key ``j`` is picked with probability
-    ``alpha[i, j]``, and a key with weight 0 is never picked.
+    ``alpha[i, j]``, and a key with weight 0 is never picked. The indices must have an integer dtype
+    (a float ``2.0`` cannot index a tensor).
     """
 
     def reference(alpha, u):
@@ -212,25 +213,34 @@ def check_sample_index(fn) -> bool:
         picked = (totals <= u.double().unsqueeze(-1)).sum(dim=-1)  # how many totals u has passed
         return picked.clamp_max(alpha.shape[-1] - 1)  # guards against a last total of 0.9999999
 
-    def cases():
-        alpha = torch.tensor([[0.5, 0.25, 0.25]]).repeat(3, 1)
-        u = torch.tensor([0.1, 0.6, 0.9])
-        yield "alpha rows [0.5, 0.25, 0.25], u [0.1, 0.6, 0.9]", (alpha, u), reference(alpha, u)
-        alpha = torch.tensor([[0.0, 0.7, 0.0, 0.3]]).repeat(4, 1)
-        u = torch.tensor([0.05, 0.69, 0.71, 0.99])
-        case = "alpha rows [0, 0.7, 0, 0.3] (keys 0 and 2 must never be picked)"
-        yield case, (alpha, u), reference(alpha, u)
-        alpha = torch.eye(4)[[2, 0, 3]]
-        u = torch.tensor([0.0, 0.5, 0.999])
-        yield "one-hot rows (keys 2, 0, 3), u [0, 0.5, 0.999]", (alpha, u), reference(alpha, u)
-        alpha = torch.softmax(2 * _randn(6, 8, seed=11), dim=-1)
-        u = torch.rand(6, generator=torch.Generator().manual_seed(12))
-        yield "random alpha (6, 8), u (6,)", (alpha, u), reference(alpha, u)
+    inputs = [  # (description, alpha (Nq, Nk), u (Nq,))
+        ("alpha rows [0.5, 0.25, 0.25], u [0.1, 0.6, 0.9]",
+         torch.tensor([[0.5, 0.25, 0.25]]).repeat(3, 1), torch.tensor([0.1, 0.6, 0.9])),
+        ("alpha rows [0, 0.7, 0, 0.3] (keys 0 and 2 must never be picked)",
+         torch.tensor([[0.0, 0.7, 0.0, 0.3]]).repeat(4, 1), torch.tensor([0.05, 0.69, 0.71, 0.99])),
+        ("one-hot rows (keys 2, 0, 3), u [0, 0.5, 0.999]", torch.eye(4)[[2, 0, 3]], torch.tensor([0.0, 0.5, 0.999])),
+        ("random alpha (6, 8), u (6,)",
+         torch.softmax(2 * _randn(6, 8, seed=11), dim=-1), torch.rand(6, generator=torch.Generator().manual_seed(12))),
+    ]
+    returned = []  # what fn gave back, case by case
 
-    return _run("sample_index", fn, cases(), hint="running totals are alpha.cumsum(dim=-1); the picked key "
-                "is the first j whose total is strictly greater than u, which is the number of totals <= u "
-                "(compare with u.unsqueeze(-1) so each row uses its own u). A key with weight 0 is never "
-                "picked.")
+    def fn_recorded(alpha, u):
+        returned.append(fn(alpha, u))
+        return returned[-1]
+
+    def cases():
+        for case, alpha, u in inputs:
+            yield case, (alpha, u), reference(alpha, u)
+            picked = returned[-1]  # _run has compared it with the reference: now check its dtype
+            if picked.is_floating_point() or picked.is_complex() or picked.dtype == torch.bool:
+                raise _Fail(f"{case}: indices must have an integer dtype (e.g. torch.long), got {picked.dtype}")
+
+    hint = (
+        "running totals are alpha.cumsum(dim=-1); the picked key is the first j whose total is strictly "
+        "greater than u, which is the number of totals <= u (compare with u.unsqueeze(-1) so each row uses "
+        "its own u). A key with weight 0 is never picked. Counting with .sum() gives integers (torch.long)."
+    )
+    return _run("sample_index", fn_recorded if callable(fn) else fn, cases(), hint=hint)
 
 
 def check_nadaraya_watson(fn) -> bool:
@@ -261,9 +271,8 @@ def check_nadaraya_watson(fn) -> bool:
         case = "σ = 0.05 and query 11 far from all x_train (exp underflows to 0: do you divide 0 by 0?)"
         yield case, args, reference(*args)
 
-    return _run("nadaraya_watson", fn, cases(), hint="alpha = softmax(-(x_query[:, None] - x_train[None, :])"
-                "**2 / (2 * sigma**2), dim=-1) has shape (Nq, Nk), one row per query; the predictions are "
-                "alpha @ y_train. torch.softmax subtracts the row max, so a small σ does not give 0 / 0.")
+    return _run("nadaraya_watson", fn, cases(), hint="one softmax per query over the training points "
+                "(dim=-1), then a weighted sum of y_train. Don't exp-then-divide: a tiny σ gives 0 / 0.")
 
 
 # --- notebook 04: from a row of weights to a map ---

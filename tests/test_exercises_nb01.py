@@ -52,7 +52,7 @@ def nadaraya_watson_ok(x_query, x_train, y_train, sigma):
 
 
 def weighted_sum_ok(weights, values):
-    return torch.einsum("qk,kd->qd", weights, values)
+    return torch.einsum("...qk,...kd->...qd", weights, values)
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ def weighted_sum_ok(weights, values):
     [
         (check_sample_index, sample_index_ok, 4),
         (check_nadaraya_watson, nadaraya_watson_ok, 4),
-        (check_weighted_sum, weighted_sum_ok, 2),
+        (check_weighted_sum, weighted_sum_ok, 3),
     ],
 )
 def test_right_answer_passes(capsys, checker, fn, n_cases):
@@ -122,6 +122,23 @@ def test_sample_index_keepdim_shape(capsys):
     assert "expected shape (3), got (3, 1)" in out
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_sample_index_rejects_float_indices(capsys, dtype):
+    """Right values as floats (2.0 instead of 2) fail: a float tensor cannot index the values."""
+    ok, out = run(capsys, check_sample_index, lambda alpha, u: sample_index_ok(alpha, u).to(dtype))
+    assert ok is False
+    assert out.startswith(
+        "❌ sample_index: alpha rows [0.5, 0.25, 0.25], u [0.1, 0.6, 0.9]: indices must have an integer dtype"
+    )
+    assert f"got {dtype}" in out
+
+
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int16, torch.uint8])
+def test_sample_index_accepts_any_integer_dtype(capsys, dtype):
+    ok, out = run(capsys, check_sample_index, lambda alpha, u: sample_index_ok(alpha, u).to(dtype))
+    assert ok is True and out.startswith("✅")
+
+
 def test_sample_index_learner_error_is_reported(capsys):
     ok, out = run(
         capsys, check_sample_index, lambda alpha, u: torch.searchsorted(alpha.cumsum(-1), u[:, None, None])
@@ -150,7 +167,9 @@ def test_nadaraya_watson_without_normalising(capsys):
     ok, out = run(capsys, check_nadaraya_watson, unnormalised)
     assert ok is False
     assert "❌ nadaraya_watson: x_train [0, 1, 2], y_train [0, 1, 4], σ = 0.5" in out
-    assert "expected 0.5318, got 0.651" in out and "Hint: alpha = softmax(" in out
+    assert "expected 0.5318, got 0.651" in out
+    assert "Hint: one softmax per query over the training points (dim=-1)" in out
+    assert "x_train[None, :]" not in out  # the hint nudges; it does not print the solution
 
 
 def test_nadaraya_watson_sigma_not_squared(capsys):
