@@ -127,11 +127,19 @@ def entropy(weights: torch.Tensor, dim: int = -1) -> torch.Tensor:
 
     weights ``(..., Nq, Nk)`` → ``(..., Nq)``. 0 for a one-hot row (all attention on one key),
     ``log Nk`` for a uniform row; terms with ``alpha_j = 0`` count as 0. An all-zero
-    (fully masked) row has entropy 0.
+    (fully masked) row has entropy 0. Rows that are not distributions (sum ≠ 1) raise ``ValueError``.
     """
     check_float_tensor(weights, "weights", "(..., Nq, Nk)", min_dim=1)
     check_no_nan(weights, "weights")
     if (weights < 0).any():
         raise ValueError("weights must be non-negative (they are probabilities); got a negative entry")
+    sums = weights.sum(dim=dim)
+    ok = torch.isclose(sums, torch.ones_like(sums), atol=1e-3) | (sums == 0)
+    if not ok.all():
+        bad = sums[~ok].flatten()[0].item()
+        raise ValueError(
+            f"each distribution along dim={dim} must sum to 1 (or be all zero, a fully masked row); "
+            f"found one summing to {bad:.4g}"
+        )
     logs = torch.where(weights > 0, weights.log(), torch.zeros_like(weights))
     return -(weights * logs).sum(dim=dim) + 0.0  # + 0.0 turns -0.0 into 0.0

@@ -91,12 +91,13 @@ def query_map(weights, query, grid, *, prefix: int = 0) -> torch.Tensor:
     dropped, reshaped row-major.
     """
     h, w = _grid(grid)
-    row, col = _cell(query, (h, w), "query")
     prefix = _prefix(prefix)
-    index = prefix + row * w + col
-    if isinstance(weights, torch.Tensor):
+    if isinstance(weights, torch.Tensor):  # check the grid against the weights before the query against the grid
         _check_weights(weights)
         _check_n(weights.shape, (h, w), prefix, "weights")
+    row, col = _cell(query, (h, w), "query")
+    index = prefix + row * w + col
+    if isinstance(weights, torch.Tensor):
         rows = weights[..., index, :]
     elif callable(weights):
         rows = weights(index)

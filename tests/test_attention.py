@@ -193,6 +193,8 @@ def test_entropy_rejects_negative_and_nan():
         entropy(torch.tensor([[1.5, -0.5]]))
     with pytest.raises(ValueError, match="NaN"):
         entropy(torch.tensor([[float("nan"), 1.0]]))
+    with pytest.raises(ValueError, match=r"must sum to 1 .*found one summing to 1.1"):
+        entropy(torch.tensor([[0.5, 0.6], [0.5, 0.5]]))
 
 
 # ---- properties ------------------------------------------------------------------------------

@@ -244,3 +244,9 @@ def test_query_map_checkers(capsys):
     assert not check_query_map(stub)
     out = capsys.readouterr().out
     assert "⏳" in out and "expected shape (2, 3), got (3, 2)" in out
+
+
+def test_wrong_grid_is_blamed_before_the_query():
+    weights = torch.softmax(torch.randn(32 * 32, 32 * 32), dim=-1)
+    with pytest.raises(ValueError, match=r"N_all = 1024 tokens, but grid 16×16"):
+        query_map(weights, (20, 6), (16, 16))
