@@ -14,6 +14,7 @@ Images are ``(H, W, 3)`` or ``(H, W)`` arrays, uint8 0–255 or float 0–1.
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 from pathlib import Path
 
@@ -93,6 +94,21 @@ def _choice(value, options, name: str):
     return value
 
 
+def _normalize(normalize):
+    """A name from NORMALIZE, or a fixed colour range ``(lo, hi)`` of two finite numbers, lo < hi."""
+    if isinstance(normalize, str) and normalize in NORMALIZE:
+        return normalize
+    if isinstance(normalize, tuple | list) and len(normalize) == 2:
+        lo, hi = normalize
+        numbers = all(isinstance(v, Real) and not isinstance(v, bool) for v in (lo, hi))
+        if numbers and math.isfinite(lo) and math.isfinite(hi) and lo < hi:
+            return float(lo), float(hi)
+    raise ValueError(
+        f"normalize must be one of {NORMALIZE} or a colour range (lo, hi) of two finite numbers with "
+        f"lo < hi, e.g. (0, 0.04) to share one scale between maps; got {normalize!r}"
+    )
+
+
 def _alpha(alpha) -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 <= alpha <= 1:
         raise ValueError(f"alpha must be a number in [0, 1] (0 = image only, 1 = map only); got {alpha!r}")
@@ -102,14 +118,16 @@ def _alpha(alpha) -> float:
 # ----------------------------------------------------------------------------- the recipe, step by step
 
 
-def _value_range(attn_map: np.ndarray, normalize: str) -> tuple[float, float]:
+def _value_range(attn_map: np.ndarray, normalize) -> tuple[float, float]:
     """The values drawn as the colormap's bottom and top: (lo, hi).
 
     ``"minmax"``: the map's own min and max (always fills the whole colormap, even for noise);
     ``"none"``: 0 and 1, the absolute weight scale; ``"percentile"``: 1st and 99th percentiles
-    (one outlier cannot squash the rest).
+    (one outlier cannot squash the rest); a pair ``(lo, hi)``: that fixed range.
     """
-    _choice(normalize, NORMALIZE, "normalize")
+    normalize = _normalize(normalize)
+    if isinstance(normalize, tuple):
+        return normalize
     if normalize == "none":
         return 0.0, 1.0
     if normalize == "minmax":
@@ -128,7 +146,7 @@ class _Painter:
     def __init__(self, image, *, cmap="inferno", alpha=0.5, normalize="minmax", upsample="bilinear"):
         self.rgb = _image_to_rgb(image)  # (H_img, W_img, 3) in [0, 1]
         self.alpha = _alpha(alpha)
-        self.normalize = _choice(normalize, NORMALIZE, "normalize")
+        self.normalize = _normalize(normalize)
         self.mode = UPSAMPLE[_choice(upsample, UPSAMPLE, "upsample")]
         colormap = _colormap(cmap)
         self.n_colors = colormap.N
@@ -158,7 +176,9 @@ def overlay(
     ``(1 - alpha) · image + alpha · cmap(normalised map)``.
 
     ``normalize``: ``"minmax"`` (the map's own min and max: fills the colormap even for noise),
-    ``"none"`` (values drawn as they are, 0 → bottom colour, 1 → top), ``"percentile"`` (1st to 99th);
+    ``"none"`` (values drawn as they are, 0 → bottom colour, 1 → top), ``"percentile"`` (1st to 99th),
+    or a fixed range ``(lo, hi)`` (lo → bottom colour, hi → top, values outside clipped): give
+    several maps the same ``(lo, hi)`` to compare them on one scale;
     ``upsample``: ``"bilinear"`` (smooth) or ``"nearest"`` (one block per feature-map cell, the
     honest resolution); ``cmap``: any matplotlib colormap name.
     """
@@ -214,8 +234,9 @@ def show_map(
     image ``(H_img, W_img[, 3])``; attn_map ``(h, w)``: the grid is the map's shape;
     ``query = (row, col)`` in that grid. The title always states the query pixel (your ``title``
     comes first). ``colorbar`` shows which values the colours stand for; ``mass`` (e.g. 0.6)
-    outlines the smallest region holding that share of the attention; ``upsample`` as in
-    :func:`overlay`. Returns the axes.
+    outlines the smallest region holding that share of the attention; ``normalize`` and
+    ``upsample`` as in :func:`overlay` (a shared ``(lo, hi)`` also fixes the colour bar's range).
+    Returns the axes.
     """
     import matplotlib.pyplot as plt
 

@@ -210,3 +210,45 @@ def test_save_figure_writes_png(tmp_path):
         save_figure(fig, tmp_path / "maps.jpg")
     with pytest.raises(ValueError, match="folder"):
         save_figure(fig, tmp_path / "missing" / "maps.png")
+
+
+# ---- a fixed colour range (lo, hi), shared between maps ---------------------------------------------
+
+def test_normalize_fixed_range_matches_formula_and_clips():
+    m = np.array([[0.0, 0.01], [0.03, 0.08]], dtype=np.float32)  # 0.08 lies above hi = 0.04
+    image = np.random.default_rng(3).random((2, 2, 3)).astype(np.float32)
+    got = overlay(image, m, cmap="viridis", alpha=0.4, normalize=(0.0, 0.04))
+    want = blend(image, colours("viridis", np.clip(m / 0.04, 0, 1)), 0.4)  # (m - lo) / (hi - lo), by hand
+    np.testing.assert_allclose(got, want, atol=1)
+
+
+def test_normalize_fixed_range_puts_two_maps_on_one_scale():
+    # the same shape at two strengths: minmax draws them identically, a shared range does not
+    weak = np.array([[0.0, 0.01]], dtype=np.float32)
+    strong = 4 * weak
+    image = np.zeros((1, 2), np.float32)
+    kw = dict(cmap="gray", alpha=1.0, upsample="nearest")
+    assert (overlay(image, weak, **kw) == overlay(image, strong, **kw)).all()
+    shared = (0.0, float(strong.max()))
+    assert overlay(image, weak, normalize=shared, **kw)[0, 1, 0] == round(255 * 0.25)
+    assert overlay(image, strong, normalize=shared, **kw)[0, 1, 0] == 255
+
+
+def test_normalize_fixed_range_equal_to_none_for_0_1():
+    m = torch.rand(3, 4, generator=torch.Generator().manual_seed(4))
+    image = np.zeros((6, 8, 3), np.float32)
+    np.testing.assert_array_equal(overlay(image, m, normalize=(0, 1)), overlay(image, m, normalize="none"))
+
+
+def test_show_map_colorbar_uses_the_fixed_range():
+    ax = show_map(np.zeros((8, 8)), torch.full((4, 4), 0.01), (0, 0), normalize=(0.0, 0.05))
+    colorbar_ax = ax.figure.axes[1]
+    lo, hi = sorted(colorbar_ax.get_ylim())
+    assert (lo, hi) == pytest.approx((0.0, 0.05))
+
+
+@pytest.mark.parametrize("bad", [(0.04, 0.0), (0.1, 0.1), (0.0, float("nan")), (0.0, float("inf")), (0.0,),
+                                 (0.0, 0.5, 1.0), (False, 1.0), ("0", "1"), "zscore"])
+def test_normalize_rejects_bad_ranges(bad):
+    with pytest.raises(ValueError, match=r"normalize must be one of .* or a colour range \(lo, hi\)"):
+        overlay(np.zeros((4, 4), np.float32), np.ones((2, 2), np.float32), normalize=bad)
