@@ -7,7 +7,7 @@ image (data) → features → scores (scores) → weights (attention) → 2-D ma
 
 from .attention import SCORES, attention, entropy, softmax, weighted_sum
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
-from .explorer import AttentionExplorer
+from .explorer import AttentionExplorer, widget_check
 from .maps import key_map, lazy_rows, mass_region, query_map
 from .modules import NONLOCAL_MODES, NonLocal2d, SelfAttention2d
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, dot_score, scaled_dot_score
@@ -58,6 +58,7 @@ __all__ = [
     "mark_query",
     "save_figure",
     "AttentionExplorer",
+    "widget_check",
     "SelfAttention2d",
     "NonLocal2d",
     "NONLOCAL_MODES",

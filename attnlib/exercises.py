@@ -398,3 +398,29 @@ def check_concatenation_pairwise(fn) -> bool:
 
     return _run("concatenation_pairwise", fn, cases(), hint="w_fᵀ[θ_i; φ_j] = w_f[:d]·θ_i + w_f[d:]·φ_j: compute "
                 "a (B, N, 1) column and a (B, 1, N') row and add them (broadcasting), then ReLU, then divide by N'.")
+
+
+# --- notebook 00: a first exercise ---
+
+__all__ += ["check_normalise_rows"]
+
+
+def check_normalise_rows(fn) -> bool:
+    """``fn(x (..., N)) → (..., N)``: each row (last axis) of non-negative numbers divided by its own sum."""
+
+    def reference(x):
+        x = x.double()
+        return (x / x.sum(dim=-1, keepdim=True)).float()
+
+    def cases():
+        x = torch.tensor([[1.0, 1.0, 2.0]])
+        yield "x [[1, 1, 2]] (should give [[0.25, 0.25, 0.5]])", (x,), reference(x)
+        x = torch.tensor([[1.0, 0.0, 3.0], [2.0, 2.0, 4.0], [0.0, 5.0, 0.0]])
+        yield "x [[1, 0, 3], [2, 2, 4], [0, 5, 0]] (does each row get its own sum?)", (x,), reference(x)
+        x = _randn(4, 6, seed=160).abs()
+        yield "random x (4, 6), non-negative", (x,), reference(x)
+        x = _randn(2, 3, 5, seed=161).abs()
+        yield "batched x (2, 3, 5): rows along the last axis", (x,), reference(x)
+
+    return _run("normalise_rows", fn, cases(), hint="each row needs its own sum: sum over the last axis only, "
+                "and see what keepdim=True does to the shape of that sum.")

@@ -22,6 +22,7 @@ import torch
 from ipyevents import Event
 from PIL import Image
 
+from .attention import softmax
 from .data import resize_image
 from .maps import _cell, _grid, _prefix, query_map
 from .viz import _image_to_rgb, _Painter
@@ -223,3 +224,78 @@ class AttentionExplorer(widgets.VBox):
         bundle["text/plain"] = repr(self)
         bundle["image/png"] = base64.b64encode(_png_small(self.picture)).decode("ascii")
         return bundle
+
+
+# ----------------------------------------------------------------------------- notebook 00's widget check
+
+__all__ += ["widget_check"]
+
+_TOY_GRID = 16  # the toy map is 16 × 16 cells
+_TOY_QUERY, _TOY_PARTNER = (5, 4), (11, 12)  # (row, col): the query cell, and a second spot it likes
+
+
+def _toy_scores() -> torch.Tensor:
+    """The query cell's scores ``(16, 16)``: ``-d²/8`` for the squared distance d² to the query,
+    or ``-d²/8 - 1`` to the partner spot, whichever is larger."""
+    rows, cols = torch.meshgrid(torch.arange(_TOY_GRID), torch.arange(_TOY_GRID), indexing="ij")
+
+    def closeness(cell, offset):
+        return -((rows - cell[0]) ** 2 + (cols - cell[1]) ** 2) / 8.0 - offset
+
+    return torch.maximum(closeness(_TOY_QUERY, 0.0), closeness(_TOY_PARTNER, 1.0)).float()
+
+
+class _WidgetCheck(widgets.VBox):
+    """A temperature slider → ``softmax(scores / T)`` → the toy map drawn on grey, query marked.
+
+    State after every move: ``.weights`` ``(16, 16)`` (sums to 1), ``.picture`` ``(size, size, 3)``
+    uint8 (what the image shows) and ``.readout.value`` (the caption, also the text fallback).
+    """
+
+    def __init__(self, temperature: float, size: int):
+        super().__init__()
+        self.scores = _toy_scores()
+        grey = np.full((size, size, 3), 90, dtype=np.uint8)
+        self._paint = _Painter(grey, alpha=0.9, upsample="nearest")
+        row, col = _TOY_QUERY
+        self._marker = int((col + 0.5) * size / _TOY_GRID), int((row + 0.5) * size / _TOY_GRID)  # (x, y) pixels
+        self._arm = max(4, size // 32)
+        self.slider = widgets.FloatSlider(value=temperature, min=0.1, max=4.0, step=0.1, description="T")
+        self.image_widget = widgets.Image(format="bmp", layout=widgets.Layout(width=f"{size}px", height=f"{size}px"))
+        self.readout = widgets.Label()
+        self.slider.observe(self._redraw, names="value")
+        self.children = [self.slider, self.image_widget, self.readout]
+        self._redraw()
+
+    def _redraw(self, change=None) -> None:
+        t = self.slider.value
+        self.weights = softmax(self.scores.reshape(1, -1), temperature=t).reshape(_TOY_GRID, _TOY_GRID)
+        self.picture = _draw_cross(self._paint(self.weights), *self._marker, self._arm)
+        self.image_widget.value = _frame(self.picture)
+        top = self.weights.max().item()
+        self.readout.value = f"T = {t:.1f}: query cell {_TOY_QUERY}, largest weight {top:.3f}"
+
+    def __repr__(self) -> str:
+        return "Widget check · " + self.readout.value
+
+    def _repr_mimebundle_(self, **kwargs):
+        """As :meth:`AttentionExplorer._repr_mimebundle_`: the live view, a PNG and a deterministic text."""
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        bundle["text/plain"] = repr(self)
+        bundle["image/png"] = base64.b64encode(_png_small(self.picture)).decode("ascii")
+        return bundle
+
+
+def widget_check(temperature: float = 1.0, *, size: int = 192) -> widgets.VBox:
+    """Notebook 00's test that sliders work: drag ``T`` and a toy attention map should change.
+
+    One query cell (5, 4) of a 16 × 16 grid scores every cell by closeness; the slider sets the
+    softmax temperature ``T`` in [0.1, 4] and the picture (``size`` × ``size`` pixels, query marked
+    with a cyan cross) and caption (the largest weight) follow. Returns the widget; its
+    ``.slider``, ``.weights`` ``(16, 16)`` and ``.picture`` ``(size, size, 3)`` are public.
+    """
+    if isinstance(temperature, bool) or not isinstance(temperature, int | float) or not 0.1 <= temperature <= 4:
+        raise ValueError(f"temperature must be a number in [0.1, 4] (the slider's range); got {temperature!r}")
+    if isinstance(size, bool) or not isinstance(size, int) or size < _TOY_GRID:
+        raise ValueError(f"size must be an int >= {_TOY_GRID} (the drawn side in pixels); got {size!r}")
+    return _WidgetCheck(float(temperature), size)

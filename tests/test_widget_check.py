@@ -1,0 +1,152 @@
+"""Notebook 00's helpers: widget_check() (the slider test) and check_normalise_rows (the first exercise).
+
+The widget's weights are compared with a softmax written out here with math.exp over a hand-built
+score grid; its picture is decoded from the bytes the browser would receive."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from attnlib import widget_check
+from attnlib.exercises import check_normalise_rows
+
+QUERY, PARTNER = (5, 4), (11, 12)
+CYAN = [0, 255, 255]
+
+
+def direct_weights(temperature: float) -> list[list[float]]:
+    """The toy map by hand: score = max(-d²/8 to the query, -d²/8 - 1 to the partner), then exp(s/T) / Σ."""
+    scores = [
+        [
+            max(
+                -((r - QUERY[0]) ** 2 + (c - QUERY[1]) ** 2) / 8,
+                -((r - PARTNER[0]) ** 2 + (c - PARTNER[1]) ** 2) / 8 - 1,
+            )
+            for c in range(16)
+        ]
+        for r in range(16)
+    ]
+    exps = [[math.exp(s / temperature) for s in row] for row in scores]
+    total = sum(sum(row) for row in exps)
+    return [[e / total for e in row] for row in exps]
+
+
+def decode(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+@pytest.mark.parametrize("temperature", [0.1, 1.0, 4.0])
+def test_weights_and_readout_match_a_direct_softmax(temperature):
+    check = widget_check(temperature)
+    want = direct_weights(temperature)
+    np.testing.assert_allclose(check.weights.double().numpy(), np.array(want), rtol=1e-5, atol=1e-7)
+    top = max(max(row) for row in want)
+    assert check.readout.value == f"T = {temperature:.1f}: query cell (5, 4), largest weight {top:.3f}"
+
+
+def test_max_weight_at_low_and_high_temperature():
+    low, high = widget_check(0.1), widget_check(4.0)
+    want_low = max(max(row) for row in direct_weights(0.1))
+    want_high = max(max(row) for row in direct_weights(4.0))
+    assert low.weights.max().item() == pytest.approx(want_low, rel=1e-5)
+    assert high.weights.max().item() == pytest.approx(want_high, rel=1e-5)
+    # the numbers notebook 00 quotes: ≈ 0.40 at T = 0.1 (the query cell itself), below 0.01 at T = 4
+    assert round(want_low, 2) == 0.40 and want_high < 0.01
+    assert low.weights.argmax().item() == QUERY[0] * 16 + QUERY[1]  # row-major token of the query cell
+
+
+def test_moving_the_slider_updates_picture_and_caption():
+    check = widget_check(size=64)
+    before_picture, before_bytes = check.picture.copy(), check.image_widget.value
+    check.slider.value = 0.3
+    assert "T = 0.3" in check.readout.value
+    assert check.image_widget.value != before_bytes
+    assert not np.array_equal(check.picture, before_picture)
+    np.testing.assert_array_equal(decode(check.image_widget.value), check.picture)
+    np.testing.assert_allclose(check.weights.double().numpy(), np.array(direct_weights(0.3)), rtol=1e-5, atol=1e-7)
+
+
+def test_picture_marks_the_query_and_is_brightest_there():
+    check = widget_check(0.1, size=64)  # 4 px per cell: the query cell (5, 4) is centred at pixel (x, y) = (18, 22)
+    assert check.picture.shape == (64, 64, 3) and check.picture.dtype == np.uint8
+    assert check.picture[22, 18].tolist() == CYAN
+    far_corner = check.picture[60, 0].astype(int).sum()  # cell (15, 0): almost no weight at T = 0.1
+    next_to_query = check.picture[26, 22].astype(int).sum()  # cell (6, 5), diagonal to the query, off the cross
+    assert next_to_query > far_corner + 50
+
+
+def test_static_fallback_is_deterministic_text_and_the_current_png():
+    check = widget_check()
+    bundle = check._repr_mimebundle_()
+    assert bundle["text/plain"] == "Widget check · T = 1.0: query cell (5, 4), largest weight 0.030"
+    assert widget_check()._repr_mimebundle_()["text/plain"] == bundle["text/plain"]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    np.testing.assert_array_equal(decode(base64.b64decode(bundle["image/png"])), check.picture)
+
+
+@pytest.mark.parametrize("bad", [0.0, 0.05, 4.5, True, "1"])
+def test_rejects_temperature_outside_the_slider(bad):
+    with pytest.raises(ValueError, match="temperature"):
+        widget_check(bad)
+
+
+@pytest.mark.parametrize("bad", [8, 64.0, True])
+def test_rejects_bad_size(bad):
+    with pytest.raises(ValueError, match="size"):
+        widget_check(size=bad)
+
+
+# ---- check_normalise_rows ---------------------------------------------------------------------
+
+
+def run(capsys, fn):
+    ok = check_normalise_rows(fn)
+    out = capsys.readouterr().out
+    assert out.endswith("\n") and "Traceback" not in out
+    return ok, out
+
+
+def normalise_by_loops(x):
+    """A right answer without torch reductions: divide each row by a Python sum of its entries."""
+    flat = x.reshape(-1, x.shape[-1]).tolist()
+    rows = [[v / sum(row) for v in row] for row in flat]
+    return torch.tensor(rows).reshape(x.shape)
+
+
+def test_normalise_rows_accepts_a_right_answer(capsys):
+    ok, out = run(capsys, normalise_by_loops)
+    assert ok and out.startswith("✅ normalise_rows: correct on all 4 test cases")
+
+
+def test_normalise_rows_stub_is_pending(capsys):
+    def stub(x):
+        raise NotImplementedError
+
+    ok, out = run(capsys, stub)
+    assert not ok and out.startswith("⏳ normalise_rows: not implemented yet")
+
+
+@pytest.mark.parametrize(
+    ("wrong", "case"),
+    [
+        (lambda x: x / x.sum(), "does each row get its own sum?"),  # one total for the whole tensor
+        (lambda x: x / x.sum(dim=-1), "does each row get its own sum?"),  # no keepdim: divides columns on 3×3
+        (lambda x: x / x.sum(dim=0, keepdim=True), "[[1, 1, 2]]"),  # columns instead of rows
+        (lambda x: x / x.sum(dim=-1, keepdim=True).reshape(-1, 1), "batched"),  # fine until a batch dim appears
+    ],
+)
+def test_normalise_rows_names_the_failing_case(capsys, wrong, case):
+    ok, out = run(capsys, wrong)
+    assert not ok and out.startswith("❌ normalise_rows:") and case in out and "Hint:" in out
+
+
+def test_normalise_rows_reports_a_crash_without_a_traceback(capsys):
+    ok, out = run(capsys, lambda x: x.reshape(7, -1))  # RuntimeError on 3 numbers
+    assert not ok and out.startswith("❌ normalise_rows:") and "raised RuntimeError" in out
