@@ -1,5 +1,6 @@
 """Tests for the exercise checkers of notebooks 02 and 03: check_cosine_score, check_masked_softmax,
-check_entropy. A right answer passes (✅); wrong answers print ❌ with a message that points at the bug;
+check_entropy, check_log_softmax (and check_softmax's hints).
+A right answer passes (✅); wrong answers print ❌ with a message that points at the bug;
 an unfinished stub prints ⏳; no traceback escapes the checker."""
 
 from __future__ import annotations
@@ -9,7 +10,13 @@ import math
 import pytest
 import torch
 
-from attnlib.exercises import check_cosine_score, check_entropy, check_masked_softmax
+from attnlib.exercises import (
+    check_cosine_score,
+    check_entropy,
+    check_log_softmax,
+    check_masked_softmax,
+    check_softmax,
+)
 
 
 def run(capsys, checker, fn):
@@ -165,3 +172,134 @@ def test_entropy_summed_over_the_wrong_axis(capsys):
     ok, out = run(capsys, check_entropy, lambda w: torch.special.entr(w).sum(dim=-2))
     assert ok is False
     assert "expected shape (1), got (4)" in out
+
+
+def hint_of(out):
+    """The text after "Hint:" (one line), or ""."""
+    return out.split("Hint: ", 1)[1].strip() if "Hint: " in out else ""
+
+
+def assert_no_code(hint):
+    assert hint and not any(token in hint for token in ("torch.", "dim=", "keepdim=", "masked_fill", "@", "(s", ".log"))
+
+
+def test_entropy_hint_names_the_sign(capsys):
+    ok, out = run(capsys, check_entropy, lambda w: -entropy_ok(w))
+    assert ok is False and hint_of(out) == "check the sign: an entropy is never negative."
+
+
+@pytest.mark.parametrize("base", [2, 10])
+def test_entropy_hint_names_the_log_base(capsys, base):
+    ok, out = run(capsys, check_entropy, lambda w: entropy_ok(w) / math.log(base))
+    # uniform over 8 keys: log2 8 = 3 instead of ln 8 = 2.079
+    assert ok is False and "uniform rows" in out and "use the natural log" in hint_of(out)
+    assert_no_code(hint_of(out))
+
+
+def test_entropy_hints_for_nan_and_wrong_axis(capsys):
+    _, out = run(capsys, check_entropy, lambda w: -(w * w.log()).sum(dim=-1))
+    assert "0 · log 0 is NaN" in hint_of(out)
+    _, out = run(capsys, check_entropy, lambda w: torch.special.entr(w).sum(dim=-2))
+    assert hint_of(out) == "one entropy per row: sum over the last dim only."
+
+
+# --- masked softmax: each failure gets its own hint ---
+
+
+def test_masked_softmax_hints_match_the_failure(capsys):
+    _, out = run(capsys, check_masked_softmax, lambda s, m: torch.softmax(s.masked_fill(~m, float("-inf")), dim=-1))
+    assert "fully masked row has nothing to normalise" in hint_of(out)
+    _, out = run(capsys, check_masked_softmax, lambda s, m: torch.exp(s) * m / (torch.exp(s) * m).sum(-1, keepdim=True))
+    assert "logits ~1000" in out
+    assert hint_of(out) == "exp overflowed: subtract the row max (of the allowed scores) first."
+    _, out = run(capsys, check_masked_softmax, lambda s, m: torch.softmax(s, dim=-1) * m)
+    assert "mask before normalising, not after" in hint_of(out)
+    _, out = run(capsys, check_masked_softmax, lambda s, m: torch.softmax(s, dim=-1))
+    assert "masked keys must weigh exactly 0" in hint_of(out)
+    _, out = run(capsys, check_masked_softmax, lambda s, m: torch.softmax(s.masked_fill(~m, -1e9), dim=-1))
+    assert "fully masked row" in out and "must be all zeros" in hint_of(out)
+    _, out = run(capsys, check_masked_softmax,
+                 lambda s, m: torch.softmax(s.masked_fill(~m, float("-inf")), dim=0).nan_to_num(0.0))
+    assert "nothing masked" in out and hint_of(out) == "each row must sum to 1: reduce over the last dim."
+
+
+# --- softmax (notebook 00's checker): hints by failure ---
+
+
+def test_softmax_hints_match_the_failure(capsys):
+    _, out = run(capsys, check_softmax, lambda s: torch.softmax(s, dim=0))  # a column softmax: each column sums to 1
+    assert "scores [[1, 2, 3]]" in out and hint_of(out) == "each row must sum to 1: reduce over the last dim."
+    _, out = run(capsys, check_softmax, lambda s: s.exp() / s.exp().sum(-1, keepdim=True))
+    assert "large logits" in out
+    assert hint_of(out).startswith("exp overflowed to inf") and "row max first" in hint_of(out)
+    _, out = run(capsys, check_softmax, lambda s: s.exp() / s.exp().sum())  # one sum for the whole tensor
+    assert "random scores (3, 5)" in out and "reduce over the last dim" in hint_of(out)
+
+
+# --- log-softmax (notebook 03, exercise 1) ---
+
+
+def log_softmax_ok(s):  # log of a ratio = difference; the row max taken out of the log-sum-exp
+    top = s.amax(dim=-1, keepdim=True)
+    return s - top - torch.log(torch.exp(s - top).sum(dim=-1, keepdim=True))
+
+
+def test_log_softmax_right_answers_pass(capsys):
+    library = (lambda s: torch.log_softmax(s, dim=-1), lambda s: s - torch.logsumexp(s, -1, keepdim=True))
+    for fn in (log_softmax_ok, *library):
+        ok, out = run(capsys, check_log_softmax, fn)
+        assert ok is True and out.startswith("✅") and "correct on all 5 test cases" in out
+
+
+def test_log_softmax_stub_and_non_function(capsys):
+    ok, out = run(capsys, check_log_softmax, stub)
+    assert ok is False and out.startswith("⏳")
+    ok, out = run(capsys, check_log_softmax, torch.zeros(3))
+    assert ok is False and "pass your function itself" in out
+
+
+def test_log_softmax_log_of_softmax_underflows(capsys):
+    ok, out = run(capsys, check_log_softmax, lambda s: torch.log(torch.softmax(s, dim=-1)))
+    # log_softmax([0, -200]) = [-log(1 + e^-200), -200 - log(1 + e^-200)] = [0, -200] in float32
+    assert ok is False and "scores [[0, -200]]" in out and "expected -200, got -inf" in out
+    assert "underflowed to 0 before its log" in hint_of(out)
+    assert_no_code(hint_of(out))
+
+
+def test_log_softmax_naive_overflows(capsys):
+    def naive(s):  # exp without the shift: e^1000 = inf in float32
+        return s - torch.log(torch.exp(s).sum(dim=-1, keepdim=True))
+
+    ok, out = run(capsys, check_log_softmax, naive)
+    assert ok is False and "logits [[100, 101, 99]" in out
+    assert hint_of(out) == "exp overflowed (or underflowed in a whole row): subtract the row max first."
+
+
+def test_log_softmax_wrong_axis(capsys):
+    ok, out = run(capsys, check_log_softmax, lambda s: log_softmax_ok(s.transpose(-2, -1)).transpose(-2, -1))
+    # scores [[1, 2, 3]] normalised down a column of one: every entry 0, expected 1 - log(e + e² + e³) = -2.408
+    assert ok is False and "expected -2.408, got 0" in out
+    assert hint_of(out) == "the exps of each row must sum to 1: reduce over the last dim."
+
+
+# --- _run's per-case hint (a 4th item): a string, or a function of (got, want) ---
+
+
+def test_run_uses_the_failing_cases_own_hint(capsys):
+    from attnlib.exercises import _run
+
+    def cases():
+        yield "case a", (1.0,), torch.tensor(1.0)  # three items: the checker's hint
+        yield "case b", (2.0,), torch.tensor(2.0), "hint of b"
+        yield "case c", (3.0,), torch.tensor(3.0), lambda got, want: f"got {got.item():g} for {want.item():g}"
+        yield "case d", (4.0,), torch.tensor(4.0), lambda got, want: 1 / 0  # a broken hint falls back
+
+    def wrong_from(x0):
+        return lambda x: torch.tensor(x if x < x0 else -x)
+
+    expected = {1.0: "general", 2.0: "hint of b", 3.0: "got -3 for 3", 4.0: "general"}
+    for x0, hint in expected.items():
+        assert _run("demo", wrong_from(x0), cases(), hint="general") is False
+        assert hint_of(capsys.readouterr().out) == hint
+    assert _run("demo", wrong_from(9.0), cases(), hint="general") is True
+    assert "correct on all 4 test cases" in capsys.readouterr().out
