@@ -96,11 +96,12 @@ def _in_query_chunks(fn, a: torch.Tensor, b: torch.Tensor, max_elements: int) ->
 
 
 class AdditiveScore(nn.Module):
-    """Additive ("concatenation", Bahdanau) score ``s[i, j] = vᵀ tanh(W_q q_i + W_k k_j)``.
+    """Additive ("concatenation", Bahdanau) score ``s[i, j] = wᵀ tanh(W_q q_i + W_k k_j)``.
 
-    It is the same as ``vᵀ tanh(W [q_i; k_j])`` with ``W = [W_q  W_k]``: a linear map of
+    It is the same as ``wᵀ tanh(W_cat [q_i; k_j])`` with ``W_cat = [W_q  W_k]``: a linear map of
     the concatenated pair splits into one part per input. q ``(..., Nq, d_q)``,
-    k ``(..., Nk, d_k)`` → ``(..., Nq, Nk)``.
+    k ``(..., Nk, d_k)`` → ``(..., Nq, Nk)``. Parameters: ``W_q`` ``(hidden, d_q)``, ``W_k``
+    ``(hidden, d_k)``, ``w`` ``(1, hidden)`` (called ``w``, not ``v``, so it is not confused with the values).
 
     Memory: the hidden activations have shape ``(..., Nq, Nk, hidden)``, e.g. 4096 × 4096 × 16
     floats = 1 GiB for a 64×64-token map. We therefore process the queries in chunks of at
@@ -114,7 +115,7 @@ class AdditiveScore(nn.Module):
             check_positive_int(value, name)
         self.W_q = nn.Linear(d_q, hidden, bias=False)
         self.W_k = nn.Linear(d_k, hidden, bias=False)
-        self.v = nn.Linear(hidden, 1, bias=False)
+        self.w = nn.Linear(hidden, 1, bias=False)
         self.max_elements = max_elements
 
     def forward(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
@@ -122,7 +123,7 @@ class AdditiveScore(nn.Module):
         q_h, k_h = self.W_q(q), self.W_k(k)
 
         def score(q_chunk, k_all):
-            return self.v(torch.tanh(_pairwise_sum(q_chunk, k_all))).squeeze(-1)
+            return self.w(torch.tanh(_pairwise_sum(q_chunk, k_all))).squeeze(-1)
 
         return _in_query_chunks(score, q_h, k_h, self.max_elements)
 

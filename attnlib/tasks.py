@@ -242,6 +242,8 @@ def load_pair_net(name: str = "self_attention") -> PairNet:
     """A trained :class:`PairNet` from ``attnlib/weights/pairs_<name>.pt`` in eval mode; ``name`` in :data:`PRETRAINED`.
 
     The file holds only tensors and plain values, loaded with ``torch.load(..., weights_only=True)``.
+    ``net.history`` is the training run the script recorded (per step: ``"loss"``, ``"accuracy"``
+    and, for self-attention, ``"tracked"`` = γ), so a notebook can plot it without retraining.
     """
     if name not in PRETRAINED:
         raise ValueError(f"name must be one of {PRETRAINED}; got {name!r}")
@@ -250,4 +252,5 @@ def load_pair_net(name: str = "self_attention") -> PairNet:
         saved = torch.load(p, weights_only=True)
     net = PairNet(**saved["config"])
     net.load_state_dict(saved["state_dict"])
+    net.history = saved["history"]
     return net.eval()

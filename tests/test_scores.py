@@ -75,9 +75,9 @@ def test_additive_equals_tanh_of_concatenation():
     torch.manual_seed(0)
     score = AdditiveScore(3, 5, hidden=7)
     q, k = rand(4, 3, seed=12), rand(6, 5, seed=13)
-    W = torch.cat([score.W_q.weight, score.W_k.weight], dim=1).detach()  # (hidden, d_q + d_k)
-    v = score.v.weight.detach()[0]
-    want = loop_scores(q, k, lambda a, b: v @ torch.tanh(W @ torch.cat([a, b])))
+    W_cat = torch.cat([score.W_q.weight, score.W_k.weight], dim=1).detach()  # (hidden, d_q + d_k)
+    w = score.w.weight.detach()[0]  # (hidden,)
+    want = loop_scores(q, k, lambda a, b: w @ torch.tanh(W_cat @ torch.cat([a, b])))
     torch.testing.assert_close(score(q, k).detach(), want)
 
 
