@@ -159,18 +159,22 @@ def check_cosine_score(fn) -> bool:
         return torch.where(norms > 0, dots / torch.where(norms > 0, norms, 1.0), 0.0)
 
     def cases():
-        q, k = torch.tensor([[1.0, 0.0]]), torch.tensor([[2.0, 0.0], [0.0, 3.0], [-1.0, 1.0]])
-        yield "q [[1, 0]], k [[2, 0], [0, 3], [-1, 1]] (lengths must not matter)", (q, k), reference(q, k)
+        q, k = torch.tensor([[1.0, 0.0]]), torch.tensor([[2.0, 0.0], [0.0, 3.0]])
+        yield ("q [[1, 0]], k [[2, 0], [0, 3]] (lengths must not matter)", (q, k), reference(q, k),
+               "divide each row of q and of k by its length before comparing them.")
+        q, k = torch.tensor([[3.0, 4.0], [1.0, 0.0]]), torch.tensor([[1.0, 1.0], [0.0, 2.0], [-3.0, 0.0]])
+        case = "q [[3, 4], [1, 0]], k [[1, 1], [0, 2], [-3, 0]] (each row divided by its own length?)"
+        yield case, (q, k), reference(q, k), "one length per row: the norm over the last dim, not over the rows."
         q, k = 5 * _randn(3, 8, seed=4), 0.1 * _randn(4, 8, seed=5)
         yield "random q (3, 8) × 5, k (4, 8) × 0.1", (q, k), reference(q, k)
         q, k = _randn(2, 5, 6, seed=6), _randn(2, 7, 6, seed=7)
         yield "batched q (2, 5, 6), k (2, 7, 6)", (q, k), reference(q, k)
         q, k = torch.tensor([[0.0, 0.0, 0.0], [1.0, 2.0, 2.0]]), _randn(3, 3, seed=8)
-        yield "a zero query row [0, 0, 0] (should score 0, not NaN)", (q, k), reference(q, k)
+        yield ("a zero query row [0, 0, 0] (should score 0, not NaN)", (q, k), reference(q, k),
+               "a zero row has length 0: keep 0 / 0 from happening, so the row stays zero.")
 
-    return _run("cosine_score", fn, cases(), hint="divide each row of q and of k by its length "
-                "(norm(dim=-1, keepdim=True).clamp_min(1e-8) avoids 0 / 0), "
-                "then take q̂ @ k̂.transpose(-2, -1).")
+    return _run("cosine_score", fn, cases(), hint="make every row of q and of k unit length (norm over the "
+                "last dim); then it is the dot product of Exercise 1, without the √d.")
 
 
 def check_masked_softmax(fn) -> bool:

@@ -53,13 +53,13 @@ def entropy_ok(w):
 
 
 @pytest.mark.parametrize(
-    "checker, fn",
-    [(check_cosine_score, cosine_ok), (check_masked_softmax, masked_softmax_ok), (check_entropy, entropy_ok)],
+    "checker, fn, n_cases",
+    [(check_cosine_score, cosine_ok, 5), (check_masked_softmax, masked_softmax_ok, 4), (check_entropy, entropy_ok, 4)],
 )
-def test_right_answer_passes(capsys, checker, fn):
+def test_right_answer_passes(capsys, checker, fn, n_cases):
     ok, out = run(capsys, checker, fn)
     assert ok is True
-    assert out.startswith("✅") and "correct on all 4 test cases" in out
+    assert out.startswith("✅") and f"correct on all {n_cases} test cases" in out
 
 
 @pytest.mark.parametrize("checker", [check_cosine_score, check_masked_softmax, check_entropy])
@@ -92,7 +92,23 @@ def test_a_crashing_function_is_reported_not_raised(capsys, checker):
 def test_cosine_plain_dot_fails_on_lengths(capsys):
     ok, out = run(capsys, check_cosine_score, lambda q, k: q @ k.transpose(-2, -1))
     assert ok is False
-    assert "❌ cosine_score" in out and "lengths must not matter" in out and "Hint:" in out
+    assert "❌ cosine_score" in out and "lengths must not matter" in out
+    assert hint_of(out) == "divide each row of q and of k by its length before comparing them."
+
+
+@pytest.mark.parametrize("dim", [0, -2])
+def test_cosine_normalising_over_the_wrong_dim(capsys, dim):
+    def wrong_dim(q, k):  # divides each column by its length: finite, but not a cosine
+        q_hat = q / q.norm(dim=dim, keepdim=True).clamp_min(1e-8)
+        k_hat = k / k.norm(dim=dim, keepdim=True).clamp_min(1e-8)
+        return q_hat @ k_hat.transpose(-2, -1)
+
+    ok, out = run(capsys, check_cosine_score, wrong_dim)
+    assert ok is False
+    # cos(q_0 = [3, 4], k_0 = [1, 1]) = 7 / (5 √2) = 0.9899; columns normalised give 0.7472 (hand-checked)
+    assert "each row divided by its own length" in out and "expected 0.9899, got 0.7472" in out
+    assert "NaN" not in out and hint_of(out) == "one length per row: the norm over the last dim, not over the rows."
+    assert_no_code(hint_of(out))
 
 
 def test_cosine_unguarded_norm_gives_nan_on_zero_vector(capsys):
@@ -103,7 +119,7 @@ def test_cosine_unguarded_norm_gives_nan_on_zero_vector(capsys):
 
     ok, out = run(capsys, check_cosine_score, no_eps)
     assert ok is False
-    assert "zero query row" in out and "NaN" in out
+    assert "zero query row" in out and "NaN" in out and "keep 0 / 0 from happening" in hint_of(out)
 
 
 @pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning")
