@@ -91,8 +91,8 @@ def check_scaled_dot_score(fn) -> bool:
         q, k = _randn(2, 3, 5, 8, seed=7), _randn(2, 3, 6, 8, seed=8)
         yield "batched q (2, 3, 5, 8), k (2, 3, 6, 8)", (q, k), q @ k.transpose(-2, -1) / math.sqrt(8)
 
-    return _run("scaled_dot_score", fn, cases(), hint="scores = q @ kᵀ / √d, with d = q.shape[-1]; "
-                "use k.transpose(-2, -1) so batched inputs work.")
+    return _run("scaled_dot_score", fn, cases(), hint="one matrix product, divided by the square root of the "
+                "feature size; a transpose that only swaps the last two dims also works for batches.")
 
 
 def _weights_hint(got, want) -> str:
