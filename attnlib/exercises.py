@@ -35,7 +35,13 @@ def _compare(got, want: torch.Tensor, case: str, atol: float = 1e-5, rtol: float
         raise _Fail(f"{case}: your result contains NaN (overflow? a division by zero?)")
     if not torch.allclose(got, want, atol=atol, rtol=rtol, equal_nan=True):
         idx = tuple(int(i) for i in torch.nonzero(~torch.isclose(got, want, atol=atol, rtol=rtol))[0])
-        raise _Fail(f"{case}: at index {idx} expected {want[idx].item():.4g}, got {got[idx].item():.4g}")
+        raise _Fail(f"{case}: at index {idx} expected {_num(want[idx].item())}, got {_num(got[idx].item())}")
+
+
+def _num(x: float) -> str:
+    """A value for a message: whole numbers in full (12005, not 1.2e+04), others to 4 significant digits."""
+    whole = isinstance(x, int) or (math.isfinite(x) and float(x).is_integer() and abs(x) < 2**53)
+    return str(int(x)) if whole else f"{x:.4g}"
 
 
 def _case_hint(case_hint, got, want) -> str:
@@ -48,9 +54,10 @@ def _case_hint(case_hint, got, want) -> str:
         return ""
 
 
-def _run(name: str, fn, cases, hint: str = "") -> bool:
+def _run(name: str, fn, cases, hint: str = "", *, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
     """``cases`` yields ``(description, args, expected)``, optionally with a 4th item, that case's own
-    hint (see :func:`_case_hint`; "" falls back to ``hint``); print one pass/fail line."""
+    hint (see :func:`_case_hint`; "" falls back to ``hint``); print one pass/fail line. ``atol``/``rtol``:
+    the comparison's tolerance (``0, 0`` where the answer is an exact copy of the input's values)."""
     if not callable(fn):
         print(f"❌ {name}: pass your function itself (not its result); got {type(fn).__name__}")
         return False
@@ -65,7 +72,7 @@ def _run(name: str, fn, cases, hint: str = "") -> bool:
             except Exception as e:  # the learner's bug: report it, not a traceback
                 raise _Fail(f"{case}: your function raised {type(e).__name__}: {e}") from None
             try:
-                _compare(got, want, case)
+                _compare(got, want, case, atol=atol, rtol=rtol)
             except _Fail:
                 hint = (_case_hint(case_hint[0], got, want) if case_hint else "") or hint
                 raise
@@ -341,13 +348,56 @@ def check_nadaraya_watson(fn) -> bool:
 
 __all__ += ["check_query_map", "check_grid_query_map"]
 
+_HEAD, _QUERY = 1_000_000, 1000  # the codes of _coded_weights: value = 1_000_000 head + 1000 query + key
+
 
 def _coded_weights(*lead, n: int) -> torch.Tensor:
-    """``(*lead, n, n)`` with entry ``[..., i, j] = 1000 i + j`` (+ 0.1 per head): every value says where it sits."""
+    """``(*lead, n, n)`` with entry ``[h, i, j] = 1_000_000 h + 1000 i + j`` (``h`` numbers the leading
+    dims' entries, e.g. heads): every value says which head, query and key it was taken from."""
     i = torch.arange(n, dtype=torch.float64)
-    coded = 1000 * i[:, None] + i[None, :]
-    heads = 0.1 * torch.arange(math.prod(lead), dtype=torch.float64).reshape(*lead, 1, 1)
+    coded = _QUERY * i[:, None] + i[None, :]
+    heads = _HEAD * torch.arange(math.prod(lead), dtype=torch.float64).reshape(*lead, 1, 1)
     return coded + heads
+
+
+def _decode(value: float, n: int) -> tuple[int, int, int] | None:
+    """A value of ``_coded_weights(..., n=n)`` → ``(head, query, key)``; None if it is not one."""
+    if not math.isfinite(value) or value < 0 or not float(value).is_integer():
+        return None
+    head, rest = divmod(int(value), _HEAD)
+    query, key = divmod(rest, _QUERY)
+    return (head, query, key) if query < n and key < n else None
+
+
+def _coded_hint(n: int, heads: int = 1, prefix: int = 0):
+    """A case hint for coded weights: read the first wrong entry back as the head, query and key it
+    came from, and nudge towards the step that went wrong (never the whole recipe)."""
+
+    def name(head, query, key):
+        return f"query {query}'s key {key}" + (f" of head {head}" if heads > 1 else "")
+
+    def hint(got, want):
+        if got.shape != want.shape:
+            return "the map has H rows and W columns, after the leading dims: (..., H, W)."
+        got = got.detach().double()
+        idx = tuple(int(i) for i in torch.nonzero(got != want)[0])
+        found, expected = _decode(got[idx].item(), n), _decode(want[idx].item(), n)
+        if found is None:
+            return "each entry of the map is one weight of the matrix, copied unchanged."
+        (gh, gi, gj), (wh, wi, wj) = found, expected
+        said = f"at map index {idx} you returned {name(gh, gi, gj)}; expected "
+        if gh != wh:
+            return said + f"head {wh}'s. Keep the leading dims as they are."
+        if gi != wi and gj == wi:
+            return said + f"query {wi}'s key {wj}. That is a column (who looks at token {wi}); take the row."
+        if gi != wi:
+            return said + f"query {wi}'s key {wj}. Check which token index you take."
+        if prefix and gj == wj - prefix:
+            skipped = "key 0 is not a pixel" if prefix == 1 else f"keys 0–{prefix - 1} are not pixels"
+            return said + f"key {wj}. The right row, but {skipped}."
+        return said + f"key {wj}. The row is right: check how you lay it out on the grid."
+
+    return hint
 
 
 def _row_as_map(weights: torch.Tensor, query, grid, prefix: int = 0) -> torch.Tensor:
@@ -362,14 +412,16 @@ def check_query_map(fn) -> bool:
 
     def cases():
         w = _coded_weights(n=9)
-        yield "coded 9×9 weights, 3×3 grid, query (1, 2)", (w, (1, 2), (3, 3)), _row_as_map(w, (1, 2), (3, 3))
+        want = _row_as_map(w, (1, 2), (3, 3))
+        yield "coded 3×3 grid, query (1, 2)", (w, (1, 2), (3, 3)), want, _coded_hint(9)
         w = torch.softmax(_randn(16, 16, seed=40), dim=-1)
         yield "random weights, 4×4 grid, query (3, 0)", (w, (3, 0), (4, 4)), _row_as_map(w, (3, 0), (4, 4))
         w = _coded_weights(2, n=16)
-        yield "two heads (2, 16, 16), 4×4 grid, query (0, 3)", (w, (0, 3), (4, 4)), _row_as_map(w, (0, 3), (4, 4))
+        want = _row_as_map(w, (0, 3), (4, 4))
+        yield "coded, two heads (2, 16, 16), 4×4 grid, query (0, 3)", (w, (0, 3), (4, 4)), want, _coded_hint(16, 2)
 
-    return _run("query_map", fn, cases(), hint="the token is n = row * W + col; take weights[..., n, :] (the row: "
-                "where the query looks) and reshape it to (*leading dims, H, W).")
+    return _run("query_map", fn, cases(), hint="check which token index you take, and that the map keeps "
+                "the leading dims: (..., H, W).", atol=0, rtol=0)  # a map copies weights: exact, so 12005 ≠ 12006
 
 
 def check_grid_query_map(fn) -> bool:
@@ -377,17 +429,18 @@ def check_grid_query_map(fn) -> bool:
 
     def cases():
         w = _coded_weights(n=6)
-        yield "2×3 grid (2 rows, 3 columns), query (1, 0)", (w, (1, 0), (2, 3), 0), _row_as_map(w, (1, 0), (2, 3))
+        want = _row_as_map(w, (1, 0), (2, 3))
+        yield "coded 2×3 grid (2 rows, 3 columns), query (1, 0)", (w, (1, 0), (2, 3), 0), want, _coded_hint(6)
         w = _coded_weights(n=1 + 15)
         want = _row_as_map(w, (2, 4), (3, 5), 1)
-        yield "3×5 grid after 1 CLS token, query (2, 4)", (w, (2, 4), (3, 5), 1), want
+        yield "coded 3×5 grid after 1 CLS token, query (2, 4)", (w, (2, 4), (3, 5), 1), want, _coded_hint(16, prefix=1)
         w = _coded_weights(3, n=5 + 8)
         want = _row_as_map(w, (3, 1), (4, 2), 5)
-        yield "3 heads, 4×2 grid after CLS + 4 registers, query (3, 1)", (w, (3, 1), (4, 2), 5), want
+        case = "coded, 3 heads, 4×2 grid after CLS + 4 registers, query (3, 1)"
+        yield case, (w, (3, 1), (4, 2), 5), want, _coded_hint(13, 3, prefix=5)
 
-    return _run("query_map (any grid, prefix)", fn, cases(), hint="W is the number of columns: n = prefix + "
-                "row * W + col (not row * H); drop the first `prefix` keys; reshape to (..., H, W), rows first. "
-                "A square grid hides both mistakes.")
+    return _run("query_map (any grid, prefix)", fn, cases(), hint="on a grid that is not square, check "
+                "how many tokens one step down the grid skips, and how many rows the map has.", atol=0, rtol=0)
 
 
 # --- notebooks 05 and 06: SAGAN self-attention, Non-local pairwise functions ---

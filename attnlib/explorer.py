@@ -259,10 +259,12 @@ class _WidgetCheck(widgets.VBox):
         self._paint = _Painter(grey, alpha=0.9, upsample="nearest")
         row, col = _TOY_QUERY
         self._marker = int((col + 0.5) * size / _TOY_GRID), int((row + 0.5) * size / _TOY_GRID)  # (x, y) pixels
-        self._arm = max(4, size // 32)
+        self._arm = max(3, size // 80)  # small: the query cell itself must stay visible
         self.slider = widgets.FloatSlider(value=temperature, min=0.1, max=4.0, step=0.1, description="T")
         self.image_widget = widgets.Image(format="bmp", layout=widgets.Layout(width=f"{size}px", height=f"{size}px"))
         self.readout = widgets.Label()
+        for part, css in ((self.slider, "slider"), (self.image_widget, "image"), (self.readout, "readout")):
+            part.add_class(f"attn-widget-check-{css}")  # handles for browser tests
         self.slider.observe(self._redraw, names="value")
         self.children = [self.slider, self.image_widget, self.readout]
         self._redraw()
@@ -286,7 +288,7 @@ class _WidgetCheck(widgets.VBox):
         return bundle
 
 
-def widget_check(temperature: float = 1.0, *, size: int = 192) -> widgets.VBox:
+def widget_check(temperature: float = 1.0, *, size: int = 256) -> widgets.VBox:
     """Notebook 00's test that sliders work: drag ``T`` and a toy attention map should change.
 
     One query cell (5, 4) of a 16 × 16 grid scores every cell by closeness; the slider sets the

@@ -57,8 +57,12 @@ def test_max_weight_at_low_and_high_temperature():
     want_high = max(max(row) for row in direct_weights(4.0))
     assert low.weights.max().item() == pytest.approx(want_low, rel=1e-5)
     assert high.weights.max().item() == pytest.approx(want_high, rel=1e-5)
-    # the numbers notebook 00 quotes: ≈ 0.40 at T = 0.1 (the query cell itself), below 0.01 at T = 4
-    assert round(want_low, 2) == 0.40 and want_high < 0.01
+    # the numbers notebook 00 quotes: 0.397 at T = 0.1 (the query cell itself), below 0.01 at T = 4
+    assert round(want_low, 3) == 0.397 and want_high < 0.01
+    weights = direct_weights(0.1)
+    (r, c) = QUERY
+    cross = weights[r][c] + weights[r - 1][c] + weights[r + 1][c] + weights[r][c - 1] + weights[r][c + 1]
+    assert round(100 * cross) == 85  # "it and its four neighbours hold 85 %"
     assert low.weights.argmax().item() == QUERY[0] * 16 + QUERY[1]  # row-major token of the query cell
 
 
