@@ -20,7 +20,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 from ipyevents import Event
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from .attention import softmax
 from .data import resize_image
@@ -217,12 +217,35 @@ class AttentionExplorer(widgets.VBox):
         h, w = self.grid
         return f"AttentionExplorer: {self.describe()} on a {h}×{w} grid"
 
+    def _caption(self) -> str:
+        """The line under the still picture: what it shows, and that it is not live."""
+        return f"still picture · {self.describe()} · run the cell for live sliders"
+
+    def _still_picture(self) -> np.ndarray:
+        """What a reader without a kernel sees: the photo with the query marked and the overlay side by
+        side, ``gap`` pixels apart, over a strip with :meth:`_caption` → ``(H + strip, 2 W + gap, 3)`` uint8."""
+        height, width = self.image_rgb.shape[:2]
+        gap, strip = 4, max(16, height // 12)
+        still = np.full((height + strip, 2 * width + gap, 3), 32, dtype=np.uint8)  # dark grey background
+        still[:height, :width] = _draw_cross(self.image_rgb, *self._marker_xy(), self._arm)
+        still[:height, width + gap :] = self.picture
+        caption = Image.fromarray(still[height:])
+        draw = ImageDraw.Draw(caption)
+        font_size = strip - 4
+        font = ImageFont.load_default(size=font_size)
+        while font_size > 6 and draw.textlength(self._caption(), font=font) > caption.width - 8:
+            font_size -= 1  # shrink the text until it fits the strip
+            font = ImageFont.load_default(size=font_size)
+        draw.text((4, strip // 2), self._caption(), fill=(255, 255, 255), font=font, anchor="lm")
+        still[height:] = np.asarray(caption)
+        return still
+
     def _repr_mimebundle_(self, **kwargs):
-        """The live widget view, plus a PNG of the current picture and a deterministic text line
+        """The live widget view, plus a still PNG (:meth:`_still_picture`) and a deterministic text line
         for places without a kernel (a saved notebook, static HTML, nbval compares the text)."""
         bundle = super()._repr_mimebundle_(**kwargs) or {}
         bundle["text/plain"] = repr(self)
-        bundle["image/png"] = base64.b64encode(_png_small(self.picture)).decode("ascii")
+        bundle["image/png"] = base64.b64encode(_png_small(self._still_picture())).decode("ascii")
         return bundle
 
 

@@ -1,4 +1,4 @@
-"""AttentionExplorer: synchronous state, selectors, click conversion, static fallback, PNG encoder."""
+"""AttentionExplorer: synchronous state, selectors, click conversion, still picture, frame encoder."""
 
 import base64
 import io
@@ -175,9 +175,29 @@ def test_mimebundle_text_png_and_widget_view():
     bundle = e._repr_mimebundle_()
     assert bundle["text/plain"] == "AttentionExplorer: query (3, 11) on a 8×16 grid"
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    np.testing.assert_array_equal(decode(base64.b64decode(bundle["image/png"])), e.picture)
+    np.testing.assert_array_equal(decode(base64.b64decode(bundle["image/png"])), e._still_picture())
     again = AttentionExplorer(image(), weights(), GRID, query=(3, 11), size=32)._repr_mimebundle_()
     assert again["text/plain"] == bundle["text/plain"] and again["image/png"] == bundle["image/png"]
+
+
+def test_still_picture_shows_photo_overlay_and_caption():
+    w = weights(2, 3, seed=7)
+    e = AttentionExplorer(image(), w, GRID, size=64)  # drawn at 64 × 128
+    e.select(5, 3, layer=1, head=2)
+    assert e._caption() == "still picture · query (5, 3), layer 1, head 2 · run the cell for live sliders"
+    still = e._still_picture()
+    assert still.dtype == np.uint8 and still.shape == (64 + 16, 128 + 4 + 128, 3)  # 16-px caption strip, 4-px gap
+    photo, overlaid, strip = still[:64, :128], still[:64, 132:], still[64:]
+    np.testing.assert_array_equal(overlaid, e.picture)
+    # the photo, marked at the centre of cell (5, 3): 8 px per cell → pixel (x, y) = (28, 44); unchanged elsewhere
+    assert photo[44, 28].tolist() == CYAN
+    far = np.ones((64, 128), dtype=bool)
+    far[44 - 10 : 44 + 11, 28 - 10 : 28 + 11] = False
+    np.testing.assert_array_equal(photo[far], e.image_rgb[far])
+    assert (still[:64, 128:132] == 32).all()  # the gap
+    assert (strip > 200).any() and (strip[:, -4:] == 32).all()  # white text that stays inside the strip
+    e.select(0, 0, layer=0, head=0)
+    assert not np.array_equal(e._still_picture(), still)  # the still follows the state
 
 
 def test_css_classes_for_browser_tests():
