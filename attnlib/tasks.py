@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._checks import shape_str
+from .data import _size_hw
 from .modules import NonLocal2d, SelfAttention2d
 
 __all__ = [
@@ -186,10 +187,10 @@ def mask_cover(masks: torch.Tensor, grid) -> torch.Tensor:
     """
     if not isinstance(masks, torch.Tensor) or masks.dim() < 2:
         raise ValueError(f"masks must be a tensor of shape (..., H, W); got {getattr(masks, 'shape', masks)!r}")
-    h, w = grid
+    h, w = _size_hw(grid, "grid")
     H, W = masks.shape[-2:]
     if H % h or W % w:
-        raise ValueError(f"grid {tuple(grid)} must divide the mask size {(H, W)}")
+        raise ValueError(f"grid {(h, w)} must divide the mask size {(H, W)}: each cell is an H/h × W/w block")
     blocks = masks.float().reshape(*masks.shape[:-2], h, H // h, w, W // w)
     return blocks.mean(dim=(-3, -1))
 
@@ -208,11 +209,11 @@ def partner_mass(weights: torch.Tensor, masks: torch.Tensor, grid, *, key_grid=N
     """
     if not isinstance(weights, torch.Tensor) or not isinstance(masks, torch.Tensor):
         raise TypeError("weights and masks must be torch.Tensors of shapes (n, N, N') and (n, 2, H, W)")
-    h, w = grid
-    kh, kw = key_grid if key_grid is not None else grid
+    h, w = _size_hw(grid, "grid")
+    kh, kw = _size_hw(key_grid, "key_grid") if key_grid is not None else (h, w)
     if weights.dim() != 3 or weights.shape[1] != h * w or weights.shape[2] != kh * kw:
         raise ValueError(
-            f"weights must have shape (n, {h * w}, {kh * kw}) for grid {tuple(grid)} and key grid {(kh, kw)}; "
+            f"weights must have shape (n, {h * w}, {kh * kw}) for grid {(h, w)} and key grid {(kh, kw)}; "
             f"got {shape_str(weights.shape)}"
         )
     if masks.dim() != 4 or masks.shape[:2] != (weights.shape[0], 2):
