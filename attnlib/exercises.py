@@ -453,8 +453,25 @@ def _pixels(t: torch.Tensor) -> torch.Tensor:
     return t.permute(0, 2, 3, 1).reshape(t.shape[0], t.shape[2] * t.shape[3], t.shape[1])
 
 
+def _close(got, candidate: torch.Tensor) -> bool:
+    """Does a learner's result match ``candidate`` (a known wrong answer)?"""
+    got = got.detach() if isinstance(got, torch.Tensor) else None
+    return got is not None and got.shape == candidate.shape and torch.allclose(got.to(candidate.dtype), candidate,
+                                                                               atol=1e-5, rtol=1e-4)
+
+
 def check_sagan_energy(fn) -> bool:
     """``fn(x (B, C, H, W), w_q (C', C), w_k (C', C)) → energy (B, N, N)``, ``energy[b, i, j] = q_i · k_j``."""
+
+    def hint(want, d):
+        def name_the_bug(got, _want):
+            if _close(got, want.transpose(1, 2)):
+                return "your rows are the keys: row i must be query pixel i, i.e. q_i compared with every k_j."
+            if _close(got, want / math.sqrt(d)):
+                return "SAGAN does not divide by √d; leave the energy unscaled."
+            return ""
+
+        return name_the_bug
 
     def cases():
         for i, (b, c, h, w) in enumerate([(1, 8, 2, 2), (2, 16, 2, 3), (1, 32, 4, 5)]):
@@ -462,15 +479,26 @@ def check_sagan_energy(fn) -> bool:
             w_q, w_k = _randn(c // 8, c, seed=60 + i), _randn(c // 8, c, seed=70 + i)
             q, k = _pixels(x) @ w_q.T, _pixels(x) @ w_k.T  # (B, N, C')
             want = torch.einsum("bid,bjd->bij", q, k)
-            yield f"x {tuple(x.shape)}, C' = {c // 8}", (x, w_q, w_k), want
+            yield f"x {tuple(x.shape)}, C' = {c // 8}", (x, w_q, w_k), want, hint(want, c // 8)
 
-    return _run("sagan_energy", fn, cases(), hint="q = w_q applied at every pixel: flatten x to (B, C, N) and "
-                "use w_q @ x → (B, C', N); then energy = qᵀ k, i.e. q.transpose(1, 2) @ k → (B, N, N), "
-                "row i = query pixel i. Pixels are numbered row-major (flatten(2) does that). No 1/√d.")
+    return _run("sagan_energy", fn, cases(), hint="a 1×1 convolution is the same matrix applied at every pixel; "
+                "flatten the pixels first (row-major), then compare every query with every key in one product.")
 
 
 def check_sagan_output(fn) -> bool:
     """``fn(x (B, C, H, W), v (B, C, N), attention (B, N, N), gamma) → out (B, C, H, W)``: ``gamma · (v Aᵀ) + x``."""
+
+    def hint(x, v, attention, gamma):
+        def name_the_bug(got, want):
+            o_wrong = torch.einsum("bji,bcj->bci", attention, v).reshape(x.shape)  # columns used as maps
+            if _close(got, gamma * o_wrong + x):
+                return ("you weighted with the columns of the attention; query i's weights are its row "
+                        "attention[:, i, :], so the attention must be transposed before it meets v.")
+            if _close(got, want - x):
+                return "you left out the residual: SAGAN adds the input x back."
+            return ""
+
+        return name_the_bug
 
     def cases():
         for i, (b, c, h, w, gamma) in enumerate([(1, 2, 2, 2, 1.0), (2, 3, 2, 3, 0.5), (1, 4, 3, 1, 0.0)]):
@@ -479,28 +507,47 @@ def check_sagan_output(fn) -> bool:
             attention = torch.softmax(3 * _randn(b, h * w, h * w, seed=100 + i), dim=-1)  # rows sum to 1
             o = torch.einsum("bij,bcj->bci", attention, v)  # o_i = Σ_j A[i, j] v_j
             want = gamma * o.reshape(b, c, h, w) + x
-            yield f"x {tuple(x.shape)}, gamma = {gamma}", (x, v, attention, gamma), want
+            yield f"x {tuple(x.shape)}, gamma = {gamma}", (x, v, attention, gamma), want, hint(x, v, attention, gamma)
 
-    return _run("sagan_output", fn, cases(), hint="o_i = Σ_j attention[i, j] v_j; with v as (B, C, N) that is "
-                "v @ attention.transpose(1, 2) (the row of query i meets the values' N axis), then reshape to "
-                "(B, C, H, W) and return gamma * o + x.")
+    return _run("sagan_output", fn, cases(), hint="o_i = Σ_j attention[i, j] v_j: which axis of v is j, and which "
+                "axis of the attention? Reshape o like x before the gate and the residual.")
 
 
 def check_dot_product_pairwise(fn) -> bool:
     """``fn(theta (B, N, d), phi (B, N', d)) → (B, N, N')``: ``θ_i · φ_j / N'`` (N' = number of keys)."""
 
+    def hint(n, n_keys):
+        def name_the_bug(got, want):
+            if n != n_keys and _close(got, want * n_keys / n):
+                return "you divided by N, the number of queries; C(x) counts the key positions, N'."
+            if _close(got, want * n_keys):
+                return "the 1/N normalisation is missing."
+            return ""
+
+        return name_the_bug
+
     def cases():
         for i, (b, n, n_keys, d) in enumerate([(1, 4, 4, 3), (2, 16, 4, 8), (1, 6, 9, 2)]):
             theta, phi = _randn(b, n, d, seed=110 + i), _randn(b, n_keys, d, seed=120 + i)
             want = torch.einsum("bid,bjd->bij", theta, phi) / n_keys
-            yield f"theta {tuple(theta.shape)}, phi {tuple(phi.shape)}", (theta, phi), want
+            yield f"theta {tuple(theta.shape)}, phi {tuple(phi.shape)}", (theta, phi), want, hint(n, n_keys)
 
-    return _run("dot_product_pairwise", fn, cases(), hint="f = θ φᵀ (theta @ phi.transpose(1, 2)), then divide "
-                "by C(x) = N', the number of KEY positions (phi.shape[1]), which after sub-sampling is not N.")
+    return _run("dot_product_pairwise", fn, cases(), hint="every query against every key in one product, then the "
+                "normaliser C(x) of the dot-product mode.")
 
 
 def check_concatenation_pairwise(fn) -> bool:
     """``fn(theta (B, N, d), phi (B, N', d), w_f (2d,)) → (B, N, N')``: ``ReLU(w_fᵀ [θ_i; φ_j]) / N'``."""
+
+    def hint(raw, n, n_keys):
+        def name_the_bug(got, want):
+            if _close(got, raw / n_keys):
+                return "the ReLU is missing: negative scores must become 0."
+            if n != n_keys and _close(got, want * n_keys / n):
+                return "you divided by N, the number of queries; C(x) counts the key positions, N'."
+            return ""
+
+        return name_the_bug
 
     def cases():
         for i, (b, n, n_keys, d) in enumerate([(1, 3, 3, 2), (2, 8, 4, 4), (1, 5, 7, 3)]):
@@ -508,76 +555,10 @@ def check_concatenation_pairwise(fn) -> bool:
             w_f = _randn(2 * d, seed=150 + i)
             pairs = torch.cat([theta[:, :, None, :].expand(b, n, n_keys, d),
                                phi[:, None, :, :].expand(b, n, n_keys, d)], dim=-1)  # (B, N, N', 2d)
-            want = torch.relu(pairs @ w_f) / n_keys
-            yield f"theta {tuple(theta.shape)}, phi {tuple(phi.shape)}, w_f ({2 * d},)", (theta, phi, w_f), want
+            raw = pairs @ w_f
+            want = torch.relu(raw) / n_keys
+            yield (f"theta {tuple(theta.shape)}, phi {tuple(phi.shape)}, w_f ({2 * d},)", (theta, phi, w_f), want,
+                   hint(raw, n, n_keys))
 
-    return _run("concatenation_pairwise", fn, cases(), hint="w_fᵀ[θ_i; φ_j] = w_f[:d]·θ_i + w_f[d:]·φ_j: compute "
-                "a (B, N, 1) column and a (B, 1, N') row and add them (broadcasting), then ReLU, then divide by N'.")
-
-
-# --- notebook 00: a first exercise ---
-
-__all__ += ["check_normalise_rows"]
-
-
-def check_normalise_rows(fn) -> bool:
-    """``fn(x (..., N)) → (..., N)``: each row (last axis) of non-negative numbers divided by its own sum."""
-
-    def reference(x):
-        x = x.double()
-        return (x / x.sum(dim=-1, keepdim=True)).float()
-
-    def cases():
-        x = torch.tensor([[1.0, 1.0, 2.0]])
-        yield "x [[1, 1, 2]] (should give [[0.25, 0.25, 0.5]])", (x,), reference(x)
-        x = torch.tensor([[1.0, 0.0, 3.0], [2.0, 2.0, 4.0], [0.0, 5.0, 0.0]])
-        yield "x [[1, 0, 3], [2, 2, 4], [0, 5, 0]] (does each row get its own sum?)", (x,), reference(x)
-        x = _randn(4, 6, seed=160).abs()
-        yield "random x (4, 6), non-negative", (x,), reference(x)
-        x = _randn(2, 3, 5, seed=161).abs()
-        yield "batched x (2, 3, 5): rows along the last axis", (x,), reference(x)
-
-    return _run("normalise_rows", fn, cases(), hint="each row needs its own sum: sum over the last axis only, "
-                "and see what keepdim=True does to the shape of that sum.")
-
-
-# --- notebook 03: a stable log-softmax ---
-
-__all__ += ["check_log_softmax"]
-
-
-def _log_weights_hint(got, want) -> str:
-    """Name the likely bug in a wrong log-softmax result ``got`` (``want`` has the right shape), or ""."""
-    if got.shape != want.shape:
-        return "keep the scores' shape: reduce with keepdim, so each row's max and sum broadcast back."
-    got = got.detach().double()
-    row_lost = ~torch.isfinite(got).any(dim=-1)  # (..., Nq): not one finite value left in the row
-    if torch.isnan(got).any() or torch.isposinf(got).any() or row_lost.any():
-        return "exp overflowed (or underflowed in a whole row): subtract the row max first."
-    if torch.isneginf(got).any():
-        return "a weight underflowed to 0 before its log: stay in log space (the log of a ratio is a difference)."
-    if not torch.allclose(got.exp().sum(dim=-1), torch.ones((), dtype=got.dtype), atol=1e-4):
-        return "the exps of each row must sum to 1: reduce over the last dim."
-    return ""
-
-
-def check_log_softmax(fn) -> bool:
-    """``fn(scores (..., Nq, Nk)) → (..., Nq, Nk)``: ``log softmax`` over the last axis, finite even
-    where the weight itself underflows to 0, and for logits whose ``exp`` overflows (100) or underflows (-500)."""
-
-    def cases():
-        s = torch.tensor([[1.0, 2.0, 3.0]])
-        yield "scores [[1, 2, 3]]", (s,), torch.log_softmax(s, dim=-1), _log_weights_hint
-        s = _randn(3, 5, seed=13)
-        yield "random scores (3, 5)", (s,), torch.log_softmax(s, dim=-1), _log_weights_hint
-        s = torch.tensor([[0.0, -200.0]])
-        case = "scores [[0, -200]] (the weight e^-200 underflows to 0 in float32: is its log -inf?)"
-        yield case, (s,), torch.log_softmax(s, dim=-1), _log_weights_hint
-        s = torch.tensor([[100.0, 101.0, 99.0], [-500.0, -499.0, -501.0]])
-        case = "logits [[100, 101, 99], [-500, -499, -501]] (does exp overflow, or underflow in a whole row?)"
-        yield case, (s,), torch.log_softmax(s, dim=-1), _log_weights_hint
-        s = _randn(2, 3, 4, seed=14)
-        yield "batched scores (2, 3, 4)", (s,), torch.log_softmax(s, dim=-1), _log_weights_hint
-
-    return _run("log_softmax", fn, cases(), hint="log alpha_j is s_j minus the log of its row's sum of e^s; "
-                "compute that log with the row max taken out.")
+    return _run("concatenation_pairwise", fn, cases(), hint="w_fᵀ[θ_i; φ_j] splits into a part that depends only "
+                "on i and a part that depends only on j; broadcasting can add them for every pair.")
