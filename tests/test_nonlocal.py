@@ -201,3 +201,4 @@ def test_exercise_checkers_accept_right_and_reject_wrong(capsys):
     assert not check_dot_product_pairwise(dot_over_queries) and not check_concatenation_pairwise(concat_no_relu)
     out = capsys.readouterr().out
     assert out.count("✅") == 2 and out.count("❌") == 2
+    assert "the number of queries" in out and "the ReLU is missing" in out

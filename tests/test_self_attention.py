@@ -177,3 +177,4 @@ def test_exercise_checkers_accept_right_and_reject_wrong(capsys):
     assert not check_sagan_energy(stub)
     out = capsys.readouterr().out
     assert out.count("✅") == 2 and out.count("❌") == 2 and "not implemented yet" in out
+    assert "your rows are the keys" in out and "columns of the attention" in out
