@@ -562,3 +562,71 @@ def check_concatenation_pairwise(fn) -> bool:
 
     return _run("concatenation_pairwise", fn, cases(), hint="w_fᵀ[θ_i; φ_j] splits into a part that depends only "
                 "on i and a part that depends only on j; broadcasting can add them for every pair.")
+
+
+# --- notebook 00: a first exercise ---
+
+__all__ += ["check_normalise_rows"]
+
+
+def check_normalise_rows(fn) -> bool:
+    """``fn(x (..., N)) → (..., N)``: each row (last axis) of non-negative numbers divided by its own sum."""
+
+    def reference(x):
+        x = x.double()
+        return (x / x.sum(dim=-1, keepdim=True)).float()
+
+    def cases():
+        x = torch.tensor([[1.0, 1.0, 2.0]])
+        yield "x [[1, 1, 2]] (should give [[0.25, 0.25, 0.5]])", (x,), reference(x)
+        x = torch.tensor([[1.0, 0.0, 3.0], [2.0, 2.0, 4.0], [0.0, 5.0, 0.0]])
+        yield "x [[1, 0, 3], [2, 2, 4], [0, 5, 0]] (does each row get its own sum?)", (x,), reference(x)
+        x = _randn(4, 6, seed=160).abs()
+        yield "random x (4, 6), non-negative", (x,), reference(x)
+        x = _randn(2, 3, 5, seed=161).abs()
+        yield "batched x (2, 3, 5): rows along the last axis", (x,), reference(x)
+
+    return _run("normalise_rows", fn, cases(), hint="each row needs its own sum: sum over the last axis only, "
+                "and see what keepdim=True does to the shape of that sum.")
+
+
+# --- notebook 03: a stable log-softmax ---
+
+__all__ += ["check_log_softmax"]
+
+
+def _log_weights_hint(got, want) -> str:
+    """Name the likely bug in a wrong log-softmax result ``got`` (``want`` has the right shape), or ""."""
+    if got.shape != want.shape:
+        return "keep the scores' shape: reduce with keepdim, so each row's max and sum broadcast back."
+    got = got.detach().double()
+    row_lost = ~torch.isfinite(got).any(dim=-1)  # (..., Nq): not one finite value left in the row
+    if torch.isnan(got).any() or torch.isposinf(got).any() or row_lost.any():
+        return "exp overflowed (or underflowed in a whole row): subtract the row max first."
+    if torch.isneginf(got).any():
+        return "a weight underflowed to 0 before its log: stay in log space (the log of a ratio is a difference)."
+    if not torch.allclose(got.exp().sum(dim=-1), torch.ones((), dtype=got.dtype), atol=1e-4):
+        return "the exps of each row must sum to 1: reduce over the last dim."
+    return ""
+
+
+def check_log_softmax(fn) -> bool:
+    """``fn(scores (..., Nq, Nk)) → (..., Nq, Nk)``: ``log softmax`` over the last axis, finite even
+    where the weight itself underflows to 0, and for logits whose ``exp`` overflows (100) or underflows (-500)."""
+
+    def cases():
+        s = torch.tensor([[1.0, 2.0, 3.0]])
+        yield "scores [[1, 2, 3]]", (s,), torch.log_softmax(s, dim=-1), _log_weights_hint
+        s = _randn(3, 5, seed=13)
+        yield "random scores (3, 5)", (s,), torch.log_softmax(s, dim=-1), _log_weights_hint
+        s = torch.tensor([[0.0, -200.0]])
+        case = "scores [[0, -200]] (the weight e^-200 underflows to 0 in float32: is its log -inf?)"
+        yield case, (s,), torch.log_softmax(s, dim=-1), _log_weights_hint
+        s = torch.tensor([[100.0, 101.0, 99.0], [-500.0, -499.0, -501.0]])
+        case = "logits [[100, 101, 99], [-500, -499, -501]] (does exp overflow, or underflow in a whole row?)"
+        yield case, (s,), torch.log_softmax(s, dim=-1), _log_weights_hint
+        s = _randn(2, 3, 4, seed=14)
+        yield "batched scores (2, 3, 4)", (s,), torch.log_softmax(s, dim=-1), _log_weights_hint
+
+    return _run("log_softmax", fn, cases(), hint="log alpha_j is s_j minus the log of its row's sum of e^s; "
+                "compute that log with the row max taken out.")
