@@ -44,6 +44,13 @@ def _png_small(rgb: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def _jpeg_small(rgb: np.ndarray) -> bytes:
+    """JPEG (quality 85), for a photo-like still picture in a saved notebook: ~5× smaller than PNG."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
 def _draw_cross(rgb: np.ndarray, x: int, y: int, arm: int) -> np.ndarray:
     """A copy of ``rgb`` with a cyan cross outlined in black, centred on pixel ``(x, y)``."""
     out = rgb.copy()
@@ -241,11 +248,11 @@ class AttentionExplorer(widgets.VBox):
         return still
 
     def _repr_mimebundle_(self, **kwargs):
-        """The live widget view, plus a still PNG (:meth:`_still_picture`) and a deterministic text line
+        """The live widget view, plus a still JPEG (:meth:`_still_picture`) and a deterministic text line
         for places without a kernel (a saved notebook, static HTML, nbval compares the text)."""
         bundle = super()._repr_mimebundle_(**kwargs) or {}
         bundle["text/plain"] = repr(self)
-        bundle["image/png"] = base64.b64encode(_png_small(self._still_picture())).decode("ascii")
+        bundle["image/jpeg"] = base64.b64encode(_jpeg_small(self._still_picture())).decode("ascii")
         return bundle
 
 
