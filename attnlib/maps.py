@@ -4,7 +4,8 @@ The weights of self-attention over an ``H × W`` feature map are an ``(N, N)`` m
 ``N = H * W`` tokens, flattened row-major (token ``n = row * W + col``). **Row ``n`` is where
 query ``n`` looks**; reshaping it to ``(H, W)`` gives a picture-shaped map.
 
-- :func:`query_map`: one query's row → ``(..., H, W)`` (where does this pixel look?).
+- :func:`query_map`: one query's row → ``(..., H, W)`` (where does this pixel look?); with
+  ``key_grid`` also for keys on a coarser grid than the queries (``(..., N, N')`` weights).
 - :func:`key_map`: one key's column → ``(..., H, W)`` (who looks at this pixel?).
 - :func:`lazy_rows`: a ``row_fn(index)`` that computes one row from ``q`` and ``k`` on demand, so a
   map over 65,536 tokens never needs the 16 GiB ``N × N`` matrix.
@@ -28,12 +29,12 @@ from .attention import SCORES, softmax
 __all__ = ["query_map", "key_map", "lazy_rows", "mass_region"]
 
 
-def _grid(grid) -> tuple[int, int]:
-    """``grid`` must be ``(H, W)`` with positive ints."""
+def _grid(grid, name: str = "grid") -> tuple[int, int]:
+    """``grid`` must be ``(H, W)`` with positive ints; ``name`` is the argument named in the error."""
     ok = isinstance(grid, tuple | list) and len(grid) == 2
     ok = ok and all(isinstance(g, int) and not isinstance(g, bool) and g > 0 for g in grid)
     if not ok:
-        raise ValueError(f"grid must be a (H, W) pair of positive ints (the feature map size); got {grid!r}")
+        raise ValueError(f"{name} must be a (H, W) pair of positive ints (the feature map size); got {grid!r}")
     return int(grid[0]), int(grid[1])
 
 
@@ -77,11 +78,33 @@ def _check_weights(weights) -> None:
     if weights.shape[-1] != weights.shape[-2]:
         raise ValueError(
             f"weights must be square in its last two dims, (..., N_all, N_all) for self-attention; "
-            f"got shape {shape_str(weights.shape)}"
+            f"got shape {shape_str(weights.shape)} (keys on a coarser grid? pass key_grid=(H', W'))"
         )
 
 
-def query_map(weights, query, grid, *, prefix: int = 0) -> torch.Tensor:
+def _check_rect_weights(weights, grid: tuple[int, int], key_grid: tuple[int, int], prefix: int) -> None:
+    """weights ``(..., prefix + H*W, prefix + H'*W')``: query rows on ``grid``, key columns on ``key_grid``."""
+    check_float_tensor(weights, "weights", "(..., N_q_all, N_k_all)")
+    h, w = grid
+    if weights.shape[-2] != prefix + h * w:
+        raise ValueError(
+            f"weights {shape_str(weights.shape)} has N_q_all = {weights.shape[-2]} query rows, but grid {h}×{w} "
+            f"with prefix={prefix} needs prefix + H*W = {prefix + h * w}; check grid (H, W) and prefix"
+        )
+    _check_keys(weights.shape, key_grid, prefix, "weights")
+
+
+def _check_keys(shape, key_grid: tuple[int, int], prefix: int, what: str) -> None:
+    """The last dim of ``shape`` (the keys) must be ``prefix + H' * W'``."""
+    kh, kw = key_grid
+    if shape[-1] != prefix + kh * kw:
+        raise ValueError(
+            f"{what} {shape_str(shape)} has N_k_all = {shape[-1]} keys, but key_grid {kh}×{kw} with "
+            f"prefix={prefix} needs prefix + H'*W' = {prefix + kh * kw}; check key_grid (H', W')"
+        )
+
+
+def query_map(weights, query, grid, *, prefix: int = 0, key_grid=None) -> torch.Tensor:
     """Where does the query pixel look? One row of the weights, reshaped to the feature map.
 
     weights ``(..., N_all, N_all)`` with ``N_all = prefix + H * W`` (leading dims such as heads
@@ -89,12 +112,20 @@ def query_map(weights, query, grid, *, prefix: int = 0) -> torch.Tensor:
     (see :func:`lazy_rows`). ``query = (row, col)`` in feature-map coordinates, ``grid = (H, W)``.
     Returns ``(..., H, W)``: the row ``prefix + row * W + col``, its first ``prefix`` keys
     dropped, reshaped row-major.
+
+    ``key_grid = (H', W')`` when the keys live on another grid than the queries (e.g. a
+    Non-local block's 2×2-pooled keys): weights ``(..., prefix + H*W, prefix + H'*W')``, the query
+    still indexed on ``grid``, and the result is ``(..., H', W')``. Default: ``key_grid = grid``.
     """
     h, w = _grid(grid)
     prefix = _prefix(prefix)
+    kh, kw = (h, w) if key_grid is None else _grid(key_grid, "key_grid")
     if isinstance(weights, torch.Tensor):  # check the grid against the weights before the query against the grid
-        _check_weights(weights)
-        _check_n(weights.shape, (h, w), prefix, "weights")
+        if key_grid is None:
+            _check_weights(weights)
+            _check_n(weights.shape, (h, w), prefix, "weights")
+        else:
+            _check_rect_weights(weights, (h, w), (kh, kw), prefix)
     row, col = _cell(query, (h, w), "query")
     index = prefix + row * w + col
     if isinstance(weights, torch.Tensor):
@@ -104,13 +135,16 @@ def query_map(weights, query, grid, *, prefix: int = 0) -> torch.Tensor:
         if not isinstance(rows, torch.Tensor) or rows.dim() < 1:
             got = shape_str(rows.shape) if isinstance(rows, torch.Tensor) else type(rows).__name__
             raise ValueError(f"row_fn(index) must return a tensor of shape (..., N_all); got {got}")
-        _check_n(rows.shape, (h, w), prefix, "row_fn's row")
+        if key_grid is None:
+            _check_n(rows.shape, (h, w), prefix, "row_fn's row")
+        else:
+            _check_keys(rows.shape, (kh, kw), prefix, "row_fn's row")
     else:
         raise TypeError(
             "weights must be a torch.Tensor (..., N_all, N_all) or a callable "
             f"row_fn(index) -> (..., N_all); got {type(weights).__name__}"
         )
-    return rows[..., prefix:].reshape(*rows.shape[:-1], h, w)
+    return rows[..., prefix:].reshape(*rows.shape[:-1], kh, kw)
 
 
 def key_map(weights: torch.Tensor, key, grid, *, prefix: int = 0) -> torch.Tensor:

@@ -321,3 +321,49 @@ def test_wrong_grid_is_blamed_before_the_query():
     weights = torch.softmax(torch.randn(32 * 32, 32 * 32), dim=-1)
     with pytest.raises(ValueError, match=r"N_all = 1024 tokens, but grid 16×16"):
         query_map(weights, (20, 6), (16, 16))
+
+
+# ---- query_map with key_grid: keys on a coarser grid (Non-local sub-sampling) -------------------
+
+
+def rect_coded(n_q, n_k):
+    """weights[i, j] = 1000 * i + j, shape (n_q, n_k): each entry names its query row and key column."""
+    return 1000 * torch.arange(n_q, dtype=torch.float64)[:, None] + torch.arange(n_k, dtype=torch.float64)[None, :]
+
+
+def test_query_map_key_grid_hand_checked():
+    weights = rect_coded(8, 2)  # queries on 2×4, keys on 1×2
+    # query (1, 2) is row 1 * 4 + 2 = 6; its two keys laid out as one row of two cells
+    assert query_map(weights, (1, 2), (2, 4), key_grid=(1, 2)).tolist() == [[6000.0, 6001.0]]
+    weights = rect_coded(1 + 16, 1 + 4)  # a CLS token, queries on 4×4, keys on 2×2
+    got = query_map(weights, (3, 1), (4, 4), prefix=1, key_grid=(2, 2))
+    row = 1 + 3 * 4 + 1  # = 14
+    assert got.tolist() == [[1000 * row + 1, 1000 * row + 2], [1000 * row + 3, 1000 * row + 4]]
+
+
+def test_query_map_key_grid_keeps_heads_and_accepts_row_fn():
+    weights = torch.stack([rect_coded(6, 3), -rect_coded(6, 3)])  # (2 heads, 6 queries on 2×3, 3 keys on 3×1)
+    got = query_map(weights, (1, 0), (2, 3), key_grid=(3, 1))
+    assert got.shape == (2, 3, 1)
+    assert got[0, :, 0].tolist() == [3000.0, 3001.0, 3002.0] and got[1, 2, 0] == -3002.0
+    lazy = query_map(lambda index: weights[..., index, :], (1, 0), (2, 3), key_grid=(3, 1))
+    assert torch.equal(lazy, got)
+
+
+def test_query_map_key_grid_equal_to_grid_is_the_default():
+    weights = coded_matrix(6)
+    assert torch.equal(query_map(weights, (1, 2), (2, 3), key_grid=(2, 3)), query_map(weights, (1, 2), (2, 3)))
+
+
+def test_query_map_key_grid_errors():
+    weights = rect_coded(8, 2)
+    with pytest.raises(ValueError, match=r"N_k_all = 2 keys.*key_grid 2×2.*needs prefix \+ H'\*W' = 4"):
+        query_map(weights, (0, 0), (2, 4), key_grid=(2, 2))
+    with pytest.raises(ValueError, match=r"N_q_all = 8 query rows.*grid 3×3.*= 9"):
+        query_map(weights, (0, 0), (3, 3), key_grid=(1, 2))
+    with pytest.raises(ValueError, match=r"key_grid must be a \(H, W\) pair.*got \(0, 2\)"):
+        query_map(weights, (0, 0), (2, 4), key_grid=(0, 2))
+    with pytest.raises(ValueError, match="row_fn's row.*key_grid 1×3"):
+        query_map(lambda index: weights[index], (0, 0), (2, 4), key_grid=(1, 3))
+    with pytest.raises(ValueError, match="pass key_grid"):  # rectangular weights without key_grid
+        query_map(weights, (0, 0), (2, 4))
