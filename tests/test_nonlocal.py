@@ -119,8 +119,8 @@ def test_one_over_n_modes_do_not_normalise_rows():
     assert (weights >= 0).all()
 
 
-def test_embedded_gaussian_equals_sagan_with_shared_projections():
-    """θ = query_conv, φ = key_conv, W_z∘g = value_conv (and γ = 1): the same weights and output."""
+def test_embedded_gaussian_block_is_a_sagan_layer_with_copied_weights():
+    """θ → query_conv, φ → key_conv, W_z∘g → value_conv (and γ = 1): the same weights and output."""
     c = 16
     sagan = SelfAttention2d(c)
     block = NonLocal2d(c, inter_channels=c // 8, mode="embedded_gaussian", sub_sample=False, bn_layer=False)
@@ -138,6 +138,70 @@ def test_embedded_gaussian_equals_sagan_with_shared_projections():
     out, attention = sagan(x)
     torch.testing.assert_close(weights, attention)
     torch.testing.assert_close(z, out, atol=1e-5, rtol=1e-4)
+    assert torch.linalg.matrix_rank(w_z @ w_g) <= c // 8  # the value map of such a layer is low-rank
+
+
+def test_block_with_batchnorm_in_eval_mode_folds_into_sagan_but_not_in_training():
+    """Eval-mode BN is x ↦ s·(x - mean) + β per channel, a fixed affine map: it folds into the value conv."""
+    c = 16
+    block = NonLocal2d(c, inter_channels=c // 8, mode="embedded_gaussian", sub_sample=False, bn_layer=True)
+    _randomise(block, seed=7)  # also puts the block in eval mode
+    conv, bn = block.W[0], block.W[1]
+    s = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    sagan = SelfAttention2d(c)
+    with torch.no_grad():
+        sagan.query_conv.load_state_dict(block.theta.state_dict())
+        sagan.key_conv.load_state_dict(block.phi.state_dict())
+        w_zg = s[:, None] * (conv.weight[:, :, 0, 0] @ block.g.weight[:, :, 0, 0])
+        b_zg = s * (conv.weight[:, :, 0, 0] @ block.g.bias + conv.bias - bn.running_mean) + bn.bias
+        sagan.value_conv.weight.copy_(w_zg[:, :, None, None])
+        sagan.value_conv.bias.copy_(b_zg)
+        sagan.gamma.fill_(1.0)
+    x = torch.randn(4, c, 4, 4, generator=torch.Generator().manual_seed(8))
+    with torch.no_grad():
+        torch.testing.assert_close(block(x)[0], sagan(x)[0], atol=1e-5, rtol=1e-4)
+        block.train()  # batch statistics: a different map for every batch
+        assert not torch.allclose(block(x)[0], sagan(x)[0], atol=1e-3)
+
+
+def test_sagan_layer_is_a_block_with_g_value_conv_and_w_z_gamma_identity():
+    """The other way: g = value_conv (C → C), W_z = γI; θ, φ are query_conv, key_conv zero-padded to C channels."""
+    c = 16
+    sagan = SelfAttention2d(c)
+    g = torch.Generator().manual_seed(9)
+    with torch.no_grad():
+        for p in sagan.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.4)
+    block = NonLocal2d(c, inter_channels=c, mode="embedded_gaussian", sub_sample=False, bn_layer=False)
+    with torch.no_grad():
+        for mine, theirs in ((block.theta, sagan.query_conv), (block.phi, sagan.key_conv)):
+            mine.weight.zero_()
+            mine.bias.zero_()
+            mine.weight[: c // 8].copy_(theirs.weight)  # zero channels add nothing to θ_iᵀφ_j
+            mine.bias[: c // 8].copy_(theirs.bias)
+        block.g.load_state_dict(sagan.value_conv.state_dict())
+        block.W.weight.copy_(sagan.gamma * torch.eye(c)[:, :, None, None])
+        block.W.bias.zero_()
+    x = torch.randn(2, c, 3, 5, generator=g)
+    z, weights = block(x)
+    out, attention = sagan(x)
+    torch.testing.assert_close(weights, attention)
+    torch.testing.assert_close(z, out, atol=1e-5, rtol=1e-4)
+
+
+def test_sub_sampling_an_odd_map_drops_the_last_row_and_column_of_keys():
+    block = NonLocal2d(8, mode="embedded_gaussian", sub_sample=True)
+    _randomise(block, seed=10)
+    x = torch.randn(1, 8, 5, 7, generator=torch.Generator().manual_seed(11))
+    changed = x.clone()
+    changed[:, :, -1, :] += 5.0  # the last row and column: outside every 2×2 pooling window
+    changed[:, :, :, -1] += 5.0
+    _, weights = block(x)
+    _, weights_changed = block(changed)
+    assert weights.shape == (1, 35, 2 * 3)
+    inner = torch.tensor([r * 7 + c for r in range(4) for c in range(6)])  # queries not in the last row/col
+    torch.testing.assert_close(weights[:, inner], weights_changed[:, inner])  # same keys for them
+    assert not torch.allclose(weights[:, -1], weights_changed[:, -1])  # the changed pixels still ask as queries
 
 
 def _expected_keys(mode, sub_sample, bn_layer):
@@ -175,6 +239,11 @@ def test_errors():
         NonLocal2d(8, inter_channels=2.5)
     with pytest.raises(ValueError, match=r"\(B, 8, H, W\); got \(1, 4, 2, 2\)"):
         NonLocal2d(8)(torch.randn(1, 4, 2, 2))
+    for size in ((1, 6), (6, 1)):
+        with pytest.raises(ValueError, match=r"x must be at least 2×2 .* sub_sample=True.*got \(1, 8, \d, \d\)"):
+            NonLocal2d(8, sub_sample=True)(torch.randn(1, 8, *size))
+        _, weights = NonLocal2d(8, sub_sample=False)(torch.randn(1, 8, *size))  # without pooling: fine
+        assert weights.shape == (1, 6, 6)
 
 
 def test_exercise_checkers_accept_right_and_reject_wrong(capsys):

@@ -101,7 +101,9 @@ class NonLocal2d(nn.Module):
 
     θ, φ, g are 1×1 convs C → ``inter_channels`` (default C // 2); ``W`` (= W_z) maps back to C.
     ``sub_sample=True`` follows g and φ by a 2×2 max-pool, so the keys live on a grid of half the
-    height and width (N' = (H // 2) · (W // 2)). ``W``'s BatchNorm (with ``bn_layer``) or else its
+    height and width (N' = (H // 2) · (W // 2)); it needs H, W ≥ 2, and on an odd size the pool
+    rounds down: the last row (odd H) or column (odd W) never becomes a key, though it still asks
+    as a query. ``W``'s BatchNorm (with ``bn_layer``) or else its
     conv starts at zero, so a new block is the identity.
 
     forward: x ``(B, C, H, W)`` → ``(z (B, C, H, W), weights (B, N, N'))``; row i = query pixel i.
@@ -149,6 +151,11 @@ class NonLocal2d(nn.Module):
     def pairwise(self, x: torch.Tensor) -> torch.Tensor:
         """The normalised pairwise weights ``f(x_i, x_j) / C(x)``: x ``(B, C, H, W)`` → ``(B, N, N')``."""
         _check_feature_map(x, self.in_channels)
+        if self.sub_sample and min(x.shape[-2:]) < 2:
+            raise ValueError(
+                f"x must be at least 2×2 in (H, W) for sub_sample=True (a 2×2 max-pool makes the keys); "
+                f"got {shape_str(x.shape)}; use a larger map or sub_sample=False"
+            )
         if self.mode == "gaussian":
             theta = _tokens(x)  # (B, N, C)
             phi = _tokens(self.phi(x)) if self.sub_sample else theta  # (B, N', C)
