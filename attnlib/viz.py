@@ -210,6 +210,32 @@ def mark_query(ax, query, grid, image_shape):
     return marker
 
 
+def _outline_cells(ax, inside, image_shape, *, samples: int = 8, color="white", linewidth=1.5):
+    """Outline a set of feature-map cells along the cells' edges on an ``imshow``-ed image.
+
+    inside ``(h, w)`` bool (True = in the set, e.g. from :func:`attnlib.mass_region`); image_shape
+    ``(H_img, W_img[, 3])``. Each cell becomes ``samples × samples`` points and the mask gets a
+    one-point False border, so the contour runs exactly along cell edges (corners cut by
+    1/(2·samples) of a cell) and closes along the image border. Returns the ContourSet.
+    """
+    inside = _as_array(inside, "inside")
+    if inside.ndim != 2 or inside.dtype != bool:
+        raise ValueError(f"inside must be a bool array of shape (h, w); got {inside.dtype} {shape_str(inside.shape)}")
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
+        raise ValueError(f"samples must be an int >= 2 (points per cell side); got {samples!r}")
+    if not isinstance(image_shape, tuple | list) or len(image_shape) < 2:
+        raise ValueError(f"image_shape must be (H_img, W_img[, 3]); got {image_shape!r}")
+    (h, w), (height, width) = inside.shape, (int(image_shape[0]), int(image_shape[1]))
+    fine = np.pad(np.kron(inside, np.ones((samples, samples))), 1)  # (h·s + 2, w·s + 2), False border
+    # point centres in imshow coordinates (the image spans -0.5 … W_img - 0.5): the 0.5 level lies
+    # half-way between an inside and an outside point, i.e. on the cell edge or on the image border
+    xs = (np.arange(-1, w * samples + 1) + 0.5) * width / (w * samples) - 0.5
+    ys = (np.arange(-1, h * samples + 1) + 0.5) * height / (h * samples) - 0.5
+    contours = ax.contour(xs, ys, fine, levels=[0.5], colors=color, linewidths=linewidth)
+    contours.set_clip_on(False)  # a border segment sits on the image edge: draw all of its width
+    return contours
+
+
 def _query_title(title, query) -> str:
     where = f"query ({int(query[0])}, {int(query[1])})"
     return where if title is None else f"{title} · {where}"
@@ -234,7 +260,8 @@ def show_map(
     image ``(H_img, W_img[, 3])``; attn_map ``(h, w)``: the grid is the map's shape;
     ``query = (row, col)`` in that grid. The title always states the query pixel (your ``title``
     comes first). ``colorbar`` shows which values the colours stand for; ``mass`` (e.g. 0.6)
-    outlines the smallest region holding that share of the attention; ``normalize`` and
+    outlines, along cell edges, the smallest set of cells holding that share of the attention
+    (:func:`attnlib.mass_region`); ``normalize`` and
     ``upsample`` as in :func:`overlay` (a shared ``(lo, hi)`` also fixes the colour bar's range).
     Returns the axes.
     """
@@ -251,11 +278,8 @@ def show_map(
     text = _query_title(title, query)
     if mass is not None:
         inside = mass_region(torch.from_numpy(m), mass).numpy()
-        (h, w), (height, width) = m.shape, rgb.shape[:2]
-        xs = (np.arange(w) + 0.5) * width / w - 0.5
-        ys = (np.arange(h) + 0.5) * height / h - 0.5
-        if inside.any() and not inside.all():
-            ax.contour(xs, ys, inside.astype(float), levels=[0.5], colors="white", linewidths=1.5)
+        if inside.any():
+            _outline_cells(ax, inside, rgb.shape)
         text += f"\ncontour: {mass:.0%} of the attention"
     ax.set_title(text, fontsize=9)
     ax.set_axis_off()

@@ -172,6 +172,51 @@ def test_show_map_title_colorbar_and_mass_contour():
     assert any(isinstance(c, matplotlib.contour.ContourSet) for c in ax.collections)
 
 
+def contour_polygons(ax):
+    """The polygons of the (one) mass contour on ``ax``, each an (n, 2) array of (x, y) vertices."""
+    (contours,) = [c for c in ax.collections if isinstance(c, matplotlib.contour.ContourSet)]
+    return [poly for path in contours.get_paths() for poly in path.to_polygons(closed_only=False)]
+
+
+def cell_box(rows, cols, grid, image_hw):
+    """Edges of a block of cells in imshow coordinates, by hand: cell c spans [c·W/w - 0.5, (c+1)·W/w - 0.5]."""
+    (h, w), (height, width) = grid, image_hw
+    return (cols[0] * width / w - 0.5, (cols[-1] + 1) * width / w - 0.5,
+            rows[0] * height / h - 0.5, (rows[-1] + 1) * height / h - 0.5)
+
+
+def shoelace_area(poly):
+    x, y = poly[:, 0], poly[:, 1]
+    return 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+
+
+def test_mass_contour_runs_along_cell_edges_and_closes_at_the_image_border():
+    # 8×8 map on a 32×48 image (cells 4 px high, 6 px wide): the top-right 2×2 cells hold 90 %, one
+    # lone cell (5, 2) 8 %, the rest 2 % spread evenly → mass=0.95 is exactly those 5 cells
+    m = torch.full((8, 8), 0.02 / 59)
+    m[0:2, 6:8] = 0.9 / 4
+    m[5, 2] = 0.08
+    fig, ax = plt.subplots()
+    show_map(np.zeros((32, 48)), m, (0, 7), ax=ax, colorbar=False, mass=0.95)
+    polys = sorted(contour_polygons(ax), key=len, reverse=True)
+    assert len(polys) == 2  # two separate regions, two outlines
+    corner_cut = 6 / (2 * 8)  # the outline cuts each corner by half a sample (8 samples per cell side)
+    for poly, (rows, cols) in zip(polys, [((0, 1), (6, 7)), ((5,), (2,))], strict=True):
+        assert np.allclose(poly[0], poly[-1])  # closed, also where it runs along the image's top and right edges
+        x0, x1, y0, y1 = cell_box(rows, cols, (8, 8), (32, 48))
+        assert np.allclose(poly.min(0), (x0, y0)) and np.allclose(poly.max(0), (x1, y1))
+        assert shoelace_area(poly) == pytest.approx((x1 - x0) * (y1 - y0), abs=4 * corner_cut**2)
+    # the border segments lie on the image's edges: y = -0.5 (top) and x = 47.5 (right)
+    assert np.isclose(polys[0][:, 1], -0.5).sum() >= 2 and np.isclose(polys[0][:, 0], 47.5).sum() >= 2
+
+
+def test_mass_contour_of_the_whole_map_is_the_image_border():
+    fig, ax = plt.subplots()
+    show_map(np.zeros((16, 16)), torch.ones(4, 4), (1, 1), ax=ax, colorbar=False, mass=1.0)
+    (poly,) = contour_polygons(ax)
+    assert np.allclose(poly.min(0), (-0.5, -0.5)) and np.allclose(poly.max(0), (15.5, 15.5))
+
+
 def test_show_maps_grid_titles_and_queries():
     maps = torch.rand(5, 4, 4, generator=torch.Generator().manual_seed(0))
     fig = show_maps(np.zeros((16, 16, 3), np.float32), maps, (2, 3), titles=[f"head {i}" for i in range(5)], ncols=3)
