@@ -460,15 +460,28 @@ def _close(got, candidate: torch.Tensor) -> bool:
                                                                                atol=1e-5, rtol=1e-4)
 
 
+def _column_major(h: int, w: int) -> torch.Tensor:
+    """Token order of an ``h × w`` grid flattened column by column: entry n is the row-major token of
+    the n-th pixel in column-major order → ``(h * w,)`` long."""
+    return torch.arange(h * w).reshape(h, w).T.reshape(-1)
+
+
 def check_sagan_energy(fn) -> bool:
     """``fn(x (B, C, H, W), w_q (C', C), w_k (C', C)) → energy (B, N, N)``, ``energy[b, i, j] = q_i · k_j``."""
 
-    def hint(want, d):
+    def hint(want, d, h, w):
+        column_major = _column_major(h, w)  # token order if the pixels are flattened column by column
+
         def name_the_bug(got, _want):
             if _close(got, want.transpose(1, 2)):
                 return "your rows are the keys: row i must be query pixel i, i.e. q_i compared with every k_j."
             if _close(got, want / math.sqrt(d)):
                 return "SAGAN does not divide by √d; leave the energy unscaled."
+            if _close(got, torch.softmax(want, dim=-1)):
+                return "you applied the softmax already: the energy is the raw q_i · k_j; the softmax is step 2."
+            if _close(got, want[:, column_major][:, :, column_major]):
+                return ("your pixels are numbered column by column: token n must be row * W + col, so flatten "
+                        "(B, C, H, W) → (B, C, H·W) as it is stored (x.flatten(2)), without swapping H and W.")
             return ""
 
         return name_the_bug
@@ -479,7 +492,7 @@ def check_sagan_energy(fn) -> bool:
             w_q, w_k = _randn(c // 8, c, seed=60 + i), _randn(c // 8, c, seed=70 + i)
             q, k = _pixels(x) @ w_q.T, _pixels(x) @ w_k.T  # (B, N, C')
             want = torch.einsum("bid,bjd->bij", q, k)
-            yield f"x {tuple(x.shape)}, C' = {c // 8}", (x, w_q, w_k), want, hint(want, c // 8)
+            yield f"x {tuple(x.shape)}, C' = {c // 8}", (x, w_q, w_k), want, hint(want, c // 8, h, w)
 
     return _run("sagan_energy", fn, cases(), hint="a 1×1 convolution is the same matrix applied at every pixel; "
                 "flatten the pixels first (row-major), then compare every query with every key in one product.")
@@ -496,6 +509,12 @@ def check_sagan_output(fn) -> bool:
                         "attention[:, i, :], so the attention must be transposed before it meets v.")
             if _close(got, want - x):
                 return "you left out the residual: SAGAN adds the input x back."
+            if gamma != 1 and _close(got, (want - x) / gamma + x):
+                return "γ is missing: the attention output o is multiplied by gamma before x is added back."
+            o_cm = ((want - x) / gamma).flatten(2)[:, :, _column_major(*x.shape[2:])] if gamma else None
+            if o_cm is not None and _close(got, gamma * o_cm.reshape(x.shape) + x):
+                return ("o went back to (B, C, H, W) column by column: token n is pixel (n // W, n % W), so "
+                        "o.reshape(x.shape) puts it in place; no transpose of H and W.")
             return ""
 
         return name_the_bug
@@ -518,6 +537,12 @@ def check_dot_product_pairwise(fn) -> bool:
 
     def hint(n, n_keys):
         def name_the_bug(got, want):
+            if _close(got, want.transpose(1, 2)):
+                return ("your rows are the keys: the result must be (B, N, N'), row i = query i against every "
+                        "key j; put θ first in the product.")
+            if _close(got, torch.softmax(want * n_keys, dim=-1)):
+                return ("a softmax is the (embedded) Gaussian's normalisation; the dot-product mode keeps the raw "
+                        "scores and divides them by N'.")
             if n != n_keys and _close(got, want * n_keys / n):
                 return "you divided by N, the number of queries; C(x) counts the key positions, N'."
             if _close(got, want * n_keys):
@@ -541,6 +566,12 @@ def check_concatenation_pairwise(fn) -> bool:
 
     def hint(raw, n, n_keys):
         def name_the_bug(got, want):
+            if _close(got, want.transpose(1, 2)):
+                return ("your rows are the keys: the result must be (B, N, N'), row i = query i against every "
+                        "key j; the first half of w_f goes with θ.")
+            if _close(got, torch.softmax(raw, dim=-1)) or _close(got, torch.softmax(torch.relu(raw), dim=-1)):
+                return ("a softmax is the (embedded) Gaussian's normalisation; concatenation keeps ReLU(score) and "
+                        "divides it by N'.")
             if _close(got, raw / n_keys):
                 return "the ReLU is missing: negative scores must become 0."
             if n != n_keys and _close(got, want * n_keys / n):

@@ -271,3 +271,36 @@ def test_exercise_checkers_accept_right_and_reject_wrong(capsys):
     out = capsys.readouterr().out
     assert out.count("✅") == 2 and out.count("❌") == 2
     assert "the number of queries" in out and "the ReLU is missing" in out
+
+
+def test_exercise_checkers_name_transposed_and_softmax_answers(capsys):
+    from attnlib.exercises import check_concatenation_pairwise, check_dot_product_pairwise
+
+    def dot_transposed(theta, phi):  # (B, N', N): keys as rows
+        return phi @ theta.transpose(1, 2) / phi.shape[1]
+
+    def dot_softmax(theta, phi):
+        return torch.softmax(theta @ phi.transpose(1, 2), dim=-1)
+
+    def concat_scores(theta, phi, w_f):  # w_fᵀ[θ_i; φ_j], one pair at a time: (B, N, N')
+        scores = torch.empty(theta.shape[0], theta.shape[1], phi.shape[1])
+        for b, i, j in itertools.product(*(range(n) for n in scores.shape)):
+            scores[b, i, j] = torch.cat([theta[b, i], phi[b, j]]) @ w_f
+        return scores
+
+    def concat_transposed(theta, phi, w_f):
+        return (torch.relu(concat_scores(theta, phi, w_f)) / phi.shape[1]).transpose(1, 2)
+
+    def concat_softmax(theta, phi, w_f):
+        return torch.softmax(torch.relu(concat_scores(theta, phi, w_f)), dim=-1)
+
+    assert not check_dot_product_pairwise(dot_transposed)
+    assert not check_dot_product_pairwise(dot_softmax)
+    assert not check_concatenation_pairwise(concat_transposed)
+    assert not check_concatenation_pairwise(concat_softmax)
+    out = capsys.readouterr().out.split("\n❌")
+    assert len(out) == 4
+    assert "your rows are the keys" in out[0] and "put θ first" in out[0]
+    assert "softmax is the (embedded) Gaussian's" in out[1] and "divides them by N'" in out[1]
+    assert "your rows are the keys" in out[2] and "first half of w_f" in out[2]
+    assert "softmax is the (embedded) Gaussian's" in out[3] and "ReLU(score)" in out[3]
