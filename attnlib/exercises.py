@@ -511,8 +511,9 @@ def check_sagan_output(fn) -> bool:
                 return "you left out the residual: SAGAN adds the input x back."
             if gamma != 1 and _close(got, (want - x) / gamma + x):
                 return "γ is missing: the attention output o is multiplied by gamma before x is added back."
-            o_cm = ((want - x) / gamma).flatten(2)[:, :, _column_major(*x.shape[2:])] if gamma else None
-            if o_cm is not None and _close(got, gamma * o_cm.reshape(x.shape) + x):
+            o = torch.einsum("bij,bcj->bci", attention, v)  # (B, C, N), token n = row * W + col
+            b, c, h, w = x.shape
+            if _close(got, gamma * o.reshape(b, c, w, h).transpose(2, 3) + x):
                 return ("o went back to (B, C, H, W) column by column: token n is pixel (n // W, n % W), so "
                         "o.reshape(x.shape) puts it in place; no transpose of H and W.")
             return ""
