@@ -6,7 +6,8 @@ colour bar shows the map's own values), **upsample** it to the image's ``(H_img,
 
 - :func:`overlay`: all four steps → an ``(H_img, W_img, 3)`` uint8 RGB array.
 - :func:`show_map` / :func:`show_maps`: one overlay / a grid of overlays on matplotlib axes, each
-  with its query pixel marked and named in the title, a colorbar, optionally a mass contour.
+  with its query pixel marked and named in the title, a (labelled) colorbar, optionally a mass
+  contour with the cells outside it dimmed, and the query on a finer grid than the map's keys.
 - :func:`mark_query`: the query marker; :func:`save_figure`: export a figure to PNG.
 
 Images are ``(H, W, 3)`` or ``(H, W)`` arrays, uint8 0–255 or float 0–1.
@@ -241,6 +242,38 @@ def _query_title(title, query) -> str:
     return where if title is None else f"{title} · {where}"
 
 
+#: How much ``show_map(..., dim_outside=True)`` darkens the cells outside the mass region:
+#: a black layer of this opacity (0.7 keeps 30 % of their brightness).
+_DIM = 0.7
+
+
+def _cells_to_pixels(cells: np.ndarray, image_shape) -> np.ndarray:
+    """A per-cell mask ``(h, w)`` → the same mask per image pixel ``(H_img, W_img)``: pixel ``(y, x)``
+    belongs to cell ``(⌊(y + ½)·h / H_img⌋, ⌊(x + ½)·w / W_img⌋)``, the cell under its centre."""
+    (h, w), (height, width) = cells.shape, image_shape[:2]
+    rows = ((np.arange(height) + 0.5) * h / height).astype(np.intp)  # (H_img,): the cell row of each pixel row
+    cols = ((np.arange(width) + 0.5) * w / width).astype(np.intp)  # (W_img,)
+    return cells[np.ix_(rows, cols)]
+
+
+def _colorbar_label(colorbar_label, colorbar):
+    if colorbar_label is None:
+        return None
+    if not isinstance(colorbar_label, str):
+        raise TypeError(f"colorbar_label must be a string such as 'attention weight'; got {colorbar_label!r}")
+    if not colorbar:
+        raise ValueError("colorbar_label labels the colour bar, but colorbar=False draws none; drop one of them")
+    return colorbar_label
+
+
+def _dim_outside(dim_outside, mass) -> bool:
+    if not isinstance(dim_outside, bool):
+        raise TypeError(f"dim_outside must be True or False; got {dim_outside!r}")
+    if dim_outside and mass is None:
+        raise ValueError("dim_outside=True darkens the cells outside the mass region: pass mass=, e.g. mass=0.6")
+    return dim_outside
+
+
 def show_map(
     image,
     attn_map,
@@ -254,40 +287,52 @@ def show_map(
     colorbar=True,
     mass=None,
     upsample="bilinear",
+    colorbar_label=None,
+    grid=None,
+    dim_outside=False,
 ):
     """Draw one overlay on ``ax`` (a new figure if None) with the query pixel marked.
 
-    image ``(H_img, W_img[, 3])``; attn_map ``(h, w)``: the grid is the map's shape;
-    ``query = (row, col)`` in that grid. The title always states the query pixel (your ``title``
-    comes first). ``colorbar`` shows which values the colours stand for; ``mass`` (e.g. 0.6)
-    outlines, along cell edges, the smallest set of cells holding that share of the attention
-    (:func:`attnlib.mass_region`); ``normalize`` and
-    ``upsample`` as in :func:`overlay` (a shared ``(lo, hi)`` also fixes the colour bar's range).
-    Returns the axes.
+    image ``(H_img, W_img[, 3])``; attn_map ``(h, w)``; ``query = (row, col)`` on ``grid``, the
+    ``(H, W)`` grid the queries live on (default: the map's own ``(h, w)``). Give ``grid`` when the
+    keys sit on another grid than the queries, e.g. 2×2-pooled keys: an ``(h, w) = (4, 4)`` map with
+    ``grid=(8, 8)`` is drawn on its 4 × 4 cells and the query marked at its own 8 × 8 cell.
+    The title always states the query pixel (your ``title`` comes first). ``colorbar`` shows which
+    values the colours stand for, ``colorbar_label`` names them (e.g. ``"attention weight"``);
+    ``mass`` (e.g. 0.6) outlines, along cell edges, the smallest set of cells holding that share of
+    the attention (:func:`attnlib.mass_region`), and ``dim_outside=True`` also darkens the cells
+    outside it; ``normalize`` and ``upsample`` as in :func:`overlay` (a shared ``(lo, hi)`` also
+    fixes the colour bar's range). Returns the axes.
     """
     import matplotlib.pyplot as plt
 
-    from .maps import mass_region
+    from .maps import _grid, mass_region
 
     m = _map_to_array(attn_map)
+    grid = m.shape if grid is None else _grid(grid)
+    colorbar_label = _colorbar_label(colorbar_label, colorbar)
+    dim_outside = _dim_outside(dim_outside, mass)
     rgb = overlay(image, m, cmap=cmap, alpha=alpha, normalize=normalize, upsample=upsample)
+    inside = None if mass is None else mass_region(torch.from_numpy(m), mass).numpy()  # (h, w) bool
+    if dim_outside:
+        outside = _cells_to_pixels(~inside, rgb.shape)  # (H_img, W_img) bool
+        rgb[outside] = ((1 - _DIM) * rgb[outside] + 0.5).astype(np.uint8)  # a black layer of opacity _DIM
     if ax is None:
         _, ax = plt.subplots(figsize=(4.2, 4), dpi=80)
     ax.imshow(rgb)
-    mark_query(ax, query, m.shape, rgb.shape)
+    mark_query(ax, query, grid, rgb.shape)
     text = _query_title(title, query)
     if mass is not None:
-        inside = mass_region(torch.from_numpy(m), mass).numpy()
         if inside.any():
             _outline_cells(ax, inside, rgb.shape)
-        text += f"\ncontour: {mass:.0%} of the attention"
+        text += f"\ncontour: {mass:.0%} of the attention" + (", rest dimmed" if dim_outside else "")
     ax.set_title(text, fontsize=9)
     ax.set_axis_off()
     if colorbar:
         lo, hi = _value_range(m, normalize)
         norm = matplotlib.colors.Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1e-12)
         sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=_colormap(cmap))
-        ax.figure.colorbar(sm, ax=ax, fraction=0.046, pad=0.03)
+        ax.figure.colorbar(sm, ax=ax, fraction=0.046, pad=0.03, label=colorbar_label)
     return ax
 
 
@@ -301,7 +346,8 @@ def show_maps(image, maps, queries, *, titles=None, ncols=None, **kw):
     ``maps``: a sequence of ``(h, w)`` maps or an ``(n, h, w)`` tensor/array; ``queries``: one
     ``(row, col)`` for all maps or a sequence of ``n`` of them; ``titles``: ``n`` strings or None
     (each title gets its query pixel appended); ``ncols`` defaults to ``min(n, 4)``; other keyword
-    arguments go to :func:`show_map`.
+    arguments (``normalize``, ``colorbar_label``, ``grid``, ``mass``, ...) go to :func:`show_map`,
+    the same for every map.
     """
     import matplotlib.pyplot as plt
 

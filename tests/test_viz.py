@@ -297,3 +297,73 @@ def test_show_map_colorbar_uses_the_fixed_range():
 def test_normalize_rejects_bad_ranges(bad):
     with pytest.raises(ValueError, match=r"normalize must be one of .* or a colour range \(lo, hi\)"):
         overlay(np.zeros((4, 4), np.float32), np.ones((2, 2), np.float32), normalize=bad)
+
+
+# ---- show_map options: colour-bar label, a query grid finer than the map, dimming outside the mass --
+
+def test_colorbar_label_on_show_map_and_every_panel_of_show_maps():
+    ax = show_map(np.zeros((8, 8)), torch.rand(4, 4), (0, 0), colorbar_label="attention weight")
+    assert ax.figure.axes[1].get_ylabel() == "attention weight"
+    assert show_map(np.zeros((8, 8)), torch.rand(4, 4), (0, 0)).figure.axes[1].get_ylabel() == ""  # default: none
+    fig = show_maps(np.zeros((8, 8)), torch.rand(3, 4, 4), (1, 1), colorbar_label="score")
+    bars = [a for a in fig.axes if a.get_label() == "<colorbar>"]
+    assert len(bars) == 3 and all(bar.get_ylabel() == "score" for bar in bars)
+
+
+def test_colorbar_label_validates():
+    with pytest.raises(TypeError, match="colorbar_label must be a string"):
+        show_map(np.zeros((8, 8)), torch.rand(4, 4), (0, 0), colorbar_label=3)
+    with pytest.raises(ValueError, match="colorbar=False"):
+        show_map(np.zeros((8, 8)), torch.rand(4, 4), (0, 0), colorbar=False, colorbar_label="weight")
+
+
+def test_grid_marks_the_query_on_its_own_grid_and_draws_the_coarse_map():
+    # a 4×4 map (2×2-pooled keys) of a query on the 8×8 grid, on a 64×48 image: fine cells are 8 px high
+    # and 6 px wide, so fine cell (3, 5) spans rows 24..32, cols 30..36 → centre (x, y) = (32.5, 27.5) in
+    # imshow coordinates; on the map's own 4×4 grid the same (3, 5) would not even exist
+    image = np.random.default_rng(5).random((64, 48, 3)).astype(np.float32)
+    m = torch.rand(4, 4, generator=torch.Generator().manual_seed(5))
+    ax = show_map(image, m, (3, 5), grid=(8, 8), upsample="nearest")
+    assert all(xy == (32.5, 27.5) for xy in marker_xy(ax))
+    assert "query (3, 5)" in ax.get_title()
+    drawn = ax.get_images()[0].get_array()
+    np.testing.assert_array_equal(drawn, overlay(image, m, upsample="nearest"))  # the map on its own 4×4 cells
+    ax = show_map(image, m, (1, 2), grid=(4, 4))  # grid = the map's shape: the default
+    assert marker_xy(ax)[0] == marker_xy(show_map(image, m, (1, 2)))[0] == (2.5 * 12 - 0.5, 1.5 * 16 - 0.5)
+
+
+def test_grid_validates():
+    image, m = np.zeros((16, 16)), torch.rand(2, 2)
+    with pytest.raises(ValueError, match=r"outside the 4×4 grid"):
+        show_map(image, m, (4, 0), grid=(4, 4))
+    with pytest.raises(ValueError, match=r"outside the 2×2 grid"):
+        show_map(image, m, (3, 3))  # without grid the query must lie on the map's own grid
+    for bad in [(4,), (4, 0), (4.0, 4), "4x4", (True, 4)]:
+        with pytest.raises(ValueError, match=r"grid must be a \(H, W\) pair of positive ints"):
+            show_map(image, m, (0, 0), grid=bad)
+    fig = show_maps(image, torch.rand(2, 2, 2), [(0, 0), (3, 1)], grid=(4, 4), colorbar=False)
+    assert marker_xy(fig.axes[1])[0] == (1.5 * 4 - 0.5, 3.5 * 4 - 0.5)  # show_maps passes grid on
+
+
+def test_dim_outside_darkens_exactly_the_cells_outside_the_mass_region():
+    # 4×4 map on a 16×24 image (cells 4 px high, 6 px wide): cells (0, 0) and (2, 3) hold 45 % each, the
+    # rest 10 % → mass=0.9 is those two cells; every pixel outside them is 30 % of its undimmed value
+    m = torch.full((4, 4), 0.1 / 14)
+    m[0, 0] = m[2, 3] = 0.45
+    image = np.random.default_rng(6).random((16, 24, 3)).astype(np.float32)
+    kw = dict(upsample="nearest", colorbar=False, mass=0.9)
+    plain = show_map(image, m, (0, 0), **kw).get_images()[0].get_array().astype(float)
+    ax = show_map(image, m, (0, 0), dim_outside=True, **kw)
+    dimmed = ax.get_images()[0].get_array().astype(float)
+    inside = np.zeros((16, 24), bool)
+    inside[0:4, 0:6] = inside[8:12, 18:24] = True  # the two cells' pixels, by hand
+    np.testing.assert_array_equal(dimmed[inside], plain[inside])
+    np.testing.assert_allclose(dimmed[~inside], 0.3 * plain[~inside], atol=0.51)
+    assert "rest dimmed" in ax.get_title()
+
+
+def test_dim_outside_validates():
+    with pytest.raises(ValueError, match="pass mass="):
+        show_map(np.zeros((8, 8)), torch.rand(4, 4), (0, 0), dim_outside=True)
+    with pytest.raises(TypeError, match="dim_outside must be True or False"):
+        show_map(np.zeros((8, 8)), torch.rand(4, 4), (0, 0), mass=0.5, dim_outside="yes")
