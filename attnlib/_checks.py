@@ -45,6 +45,18 @@ def check_no_nan(x: torch.Tensor, name: str) -> None:
         raise ValueError(f"{name} contains {n} NaN value(s); attention weights would be meaningless")
 
 
+def check_finite(x: torch.Tensor, name: str) -> None:
+    """No NaN and no ±inf: an input with them can only give a meaningless map."""
+    check_no_nan(x, name)
+    if torch.isinf(x).any():
+        raise ValueError(f"{name} contains {int(torch.isinf(x).sum())} infinite value(s)")
+
+
+def check_same_dtype(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
+    if a.dtype != b.dtype:
+        raise TypeError(f"{a_name} and {b_name} must have the same dtype; got {a.dtype} and {b.dtype}")
+
+
 def check_positive(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a positive number; got {type(value).__name__}")

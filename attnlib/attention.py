@@ -13,6 +13,7 @@ import torch
 
 from ._checks import (
     check_batch_dims,
+    check_finite,
     check_float_tensor,
     check_mask,
     check_no_nan,
@@ -52,13 +53,14 @@ def softmax(
     check_no_nan(scores, "scores")
     if torch.isposinf(scores).any():
         raise ValueError("scores contain +inf; exclude keys with mask= (or -inf) rather than boosting with +inf")
-    logits = scores / temperature
+    if scores.shape[dim] == 0:
+        raise ValueError(f"scores {shape_str(scores.shape)} have no keys along dim={dim} to normalise over")
     if mask is not None:
         check_mask(mask, scores)
-        logits = logits.masked_fill(~mask, float("-inf"))
-    top = logits.amax(dim=dim, keepdim=True)
+        scores = scores.masked_fill(~mask, float("-inf"))
+    top = scores.amax(dim=dim, keepdim=True)
     top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))  # a fully masked slice has top = -inf
-    e = torch.exp(logits - top)
+    e = torch.exp((scores - top) / temperature)  # every exponent <= 0: no overflow, even for tiny T
     total = e.sum(dim=dim, keepdim=True)
     return e / torch.where(total > 0, total, torch.ones_like(total))
 
@@ -98,7 +100,7 @@ def attention(
     check_float_tensor(k, "k", "(..., Nk, d)")
     check_float_tensor(v, "v", "(..., Nk, dv)")
     for x, name in [(q, "q"), (k, "k"), (v, "v")]:
-        check_no_nan(x, name)
+        check_finite(x, name)
     if k.shape[-2] != v.shape[-2]:
         raise ValueError(
             f"k and v must have the same number of keys Nk; got k {shape_str(k.shape)} (..., Nk, d) "
@@ -113,11 +115,12 @@ def attention(
     else:
         raise TypeError(f"score must be a name or a callable (q, k) -> scores; got {type(score).__name__}")
     s = score_fn(q, k)
-    expected = (q.shape[-2], k.shape[-2])
-    if not isinstance(s, torch.Tensor) or s.dim() < 2 or tuple(s.shape[-2:]) != expected:
+    check_batch_dims(q, "q", k, "k")
+    expected = (*torch.broadcast_shapes(q.shape[:-2], k.shape[:-2]), q.shape[-2], k.shape[-2])
+    if not isinstance(s, torch.Tensor) or tuple(s.shape) != expected:
         got = shape_str(s.shape) if isinstance(s, torch.Tensor) else type(s).__name__
         name = score if isinstance(score, str) else getattr(score, "__name__", type(score).__name__)
-        raise ValueError(f"score {name!r} must return scores of shape (..., {expected[0]}, {expected[1]}); got {got}")
+        raise ValueError(f"score {name!r} must return scores of shape {shape_str(expected)} (..., Nq, Nk); got {got}")
     weights = softmax(s, temperature=temperature, mask=mask)
     return weighted_sum(weights, v), weights
 

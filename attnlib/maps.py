@@ -23,7 +23,7 @@ from numbers import Real
 
 import torch
 
-from ._checks import check_float_tensor, check_no_nan, check_positive, shape_str
+from ._checks import check_finite, check_float_tensor, check_no_nan, check_positive, shape_str
 from .attention import SCORES, softmax
 
 __all__ = ["query_map", "key_map", "lazy_rows", "mass_region"]
@@ -144,6 +144,7 @@ def query_map(weights, query, grid, *, prefix: int = 0, key_grid=None) -> torch.
             "weights must be a torch.Tensor (..., N_all, N_all) or a callable "
             f"row_fn(index) -> (..., N_all); got {type(weights).__name__}"
         )
+    check_no_nan(rows, "the query's row of weights")
     return rows[..., prefix:].reshape(*rows.shape[:-1], kh, kw)
 
 
@@ -162,6 +163,7 @@ def key_map(weights: torch.Tensor, key, grid, *, prefix: int = 0) -> torch.Tenso
     _check_weights(weights)
     _check_n(weights.shape, (h, w), prefix, "weights")
     column = weights[..., prefix:, prefix + row * w + col]
+    check_no_nan(column, "the key's column of weights")
     return column.reshape(*column.shape[:-1], h, w)
 
 
@@ -211,7 +213,7 @@ def mass_region(attn_map: torch.Tensor, mass: float) -> torch.Tensor:
     to 0 are never included; an all-zero map gives an empty region.
     """
     check_float_tensor(attn_map, "attn_map", "(..., H, W)")
-    check_no_nan(attn_map, "attn_map")
+    check_finite(attn_map, "attn_map")
     if isinstance(mass, bool) or not isinstance(mass, Real) or not 0 < mass <= 1:
         raise ValueError(f"mass must be a number in (0, 1], the share of attention to enclose; got {mass!r}")
     if (attn_map < 0).any():
@@ -219,7 +221,8 @@ def mass_region(attn_map: torch.Tensor, mass: float) -> torch.Tensor:
     flat = attn_map.detach().reshape(*attn_map.shape[:-2], -1).double()
     values, order = flat.sort(dim=-1, descending=True)
     cum = values.cumsum(dim=-1)
-    target = float(mass) * cum[..., -1:] * (1 - 1e-6)  # float32 rounding tolerance
+    tolerance = 8 * torch.finfo(attn_map.dtype).eps  # the map's own rounding: 0.1 + 0.3 + … is not exact in float32
+    target = float(mass) * cum[..., -1:] * (1 - tolerance)
     n_keep = (cum < target).sum(dim=-1, keepdim=True) + 1  # cells short of the target, + the one reaching it
     n_keep = torch.minimum(n_keep, (values > 0).sum(dim=-1, keepdim=True))
     ranks = torch.arange(flat.shape[-1]).expand_as(flat)

@@ -15,7 +15,7 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_batch_dims, check_float_tensor, check_positive_int, shape_str
+from ._checks import check_batch_dims, check_float_tensor, check_positive_int, check_same_dtype, shape_str
 
 __all__ = ["dot_score", "scaled_dot_score", "cosine_score", "GeneralScore", "AdditiveScore", "MLPScore"]
 
@@ -23,6 +23,12 @@ __all__ = ["dot_score", "scaled_dot_score", "cosine_score", "GeneralScore", "Add
 def _check_qk(q, k, d_q: int | None = None, d_k: int | None = None) -> None:
     check_float_tensor(q, "q", "(..., Nq, d)")
     check_float_tensor(k, "k", "(..., Nk, d)")
+    check_same_dtype(q, "q", k, "k")
+    if q.shape[-1] == 0 or k.shape[-1] == 0 or k.shape[-2] == 0:
+        raise ValueError(
+            f"q and k need at least one feature (d >= 1) and k at least one key (Nk >= 1); "
+            f"got q {shape_str(q.shape)} and k {shape_str(k.shape)}"
+        )
     if d_q is None and q.shape[-1] != k.shape[-1]:
         raise ValueError(
             f"q and k must have the same feature size d (last dim); got q {shape_str(q.shape)} "

@@ -165,7 +165,7 @@ def test_attention_rejects_bad_input():
         attention(q, k, v, score="dott")
     with pytest.raises(TypeError, match=r"score must be a name or a callable.*int"):
         attention(q, k, v, score=3)
-    with pytest.raises(ValueError, match=r"score 'bad' must return scores of shape \(\.\.\., 3, 5\); got \(5, 3\)"):
+    with pytest.raises(ValueError, match=r"score 'bad' must return .*\(3, 5\) \(\.\.\., Nq, Nk\); got \(5, 3\)"):
 
         def bad(a, b):
             return b @ a.T
@@ -246,3 +246,30 @@ def test_attention_is_equivariant_to_query_order(shape, seed, perm_seed):
     out, _ = attention(q, k, v)
     out_p, _ = attention(q[perm], k, v)
     torch.testing.assert_close(out_p, out[perm])
+
+
+def test_attention_rejects_scores_that_drop_the_head_dims():
+    q, k, v = rand(2, 3, 4, 8, seed=30), rand(2, 3, 5, 8, seed=31), rand(2, 3, 5, 2, seed=32)
+    with pytest.raises(ValueError, match=r"must return scores of shape \(2, 3, 4, 5\).*got \(4, 5\)"):
+        attention(q, k, v, score=lambda a, b: a[0, 0] @ b[0, 0].T)
+
+
+def test_infinite_and_empty_inputs_are_named():
+    q, k, v = rand(3, 4, seed=33), rand(5, 4, seed=34), rand(5, 2, seed=35)
+    q_inf = q.clone()
+    q_inf[0, 0] = float("inf")
+    with pytest.raises(ValueError, match=r"q contains 1 infinite value"):
+        attention(q_inf, k, v)
+    with pytest.raises(ValueError, match=r"at least one key \(Nk >= 1\)"):
+        attention(q, k[:0], v[:0])
+    with pytest.raises(ValueError, match=r"at least one feature \(d >= 1\)"):
+        attention(q[:, :0], k[:, :0], v)
+    with pytest.raises(ValueError, match=r"no keys along dim=-1"):
+        softmax(torch.ones(3, 0))
+    with pytest.raises(TypeError, match=r"q and k must have the same dtype; got torch.float32 and torch.float64"):
+        attention(q, k.double(), v)
+
+
+def test_tiny_temperature_in_half_precision_stays_finite():
+    w = softmax(torch.tensor([[70.0, 0.0]], dtype=torch.float16), temperature=1e-3)
+    assert w.tolist() == [[1.0, 0.0]]

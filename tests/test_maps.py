@@ -367,3 +367,14 @@ def test_query_map_key_grid_errors():
         query_map(lambda index: weights[index], (0, 0), (2, 4), key_grid=(1, 3))
     with pytest.raises(ValueError, match="pass key_grid"):  # rectangular weights without key_grid
         query_map(weights, (0, 0), (2, 4))
+
+
+def test_nan_weights_and_infinite_maps_are_refused():
+    weights = torch.softmax(torch.randn(4, 4), dim=-1)
+    weights[1, 2] = float("nan")
+    with pytest.raises(ValueError, match=r"query's row of weights contains 1 NaN"):
+        query_map(weights, (0, 1), (2, 2))
+    with pytest.raises(ValueError, match=r"key's column of weights contains 1 NaN"):
+        key_map(weights, (1, 0), (2, 2))
+    with pytest.raises(ValueError, match=r"attn_map contains 1 infinite"):
+        mass_region(torch.tensor([[1.0, float("inf")]]), 0.5)
