@@ -5,7 +5,7 @@ image (data) → features → scores (scores) → weights (attention) → 2-D ma
 → picture (viz) → live widget (explorer).
 """
 
-from .attention import SCORES, attention, entropy, softmax, weighted_sum
+from .attention import attention, entropy, softmax, weighted_sum
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
 from .explorer import AttentionExplorer, widget_check
 from .maps import key_map, lazy_rows, mass_region, query_map
@@ -17,19 +17,17 @@ from .tasks import (
     PRETRAINED,
     SHAPES,
     PairNet,
-    Pairs,
     load_pair_net,
     make_pairs,
     mask_cover,
     partner_mass,
 )
 from .train import fit, pixel_accuracy
-from .viz import NORMALIZE, UPSAMPLE, mark_query, overlay, save_figure, show_map, show_maps
+from .viz import mark_query, overlay, save_figure, show_map, show_maps
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "SCORES",
     "attention",
     "entropy",
     "softmax",
@@ -50,8 +48,6 @@ __all__ = [
     "key_map",
     "lazy_rows",
     "mass_region",
-    "NORMALIZE",
-    "UPSAMPLE",
     "overlay",
     "show_map",
     "show_maps",
@@ -66,7 +62,6 @@ __all__ = [
     "SHAPES",
     "MIN_GAP",
     "PRETRAINED",
-    "Pairs",
     "make_pairs",
     "PairNet",
     "mask_cover",

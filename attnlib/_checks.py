@@ -7,8 +7,10 @@ can fix the call without reading a traceback into torch's internals.
 from __future__ import annotations
 
 import math
+import operator
 from numbers import Real
 
+import numpy as np
 import torch
 
 
@@ -86,3 +88,37 @@ def check_positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive int; got {value!r}")
     return value
+
+
+def check_hw(value, name: str) -> tuple[int, int]:
+    """A size or grid: a positive int (square) or a ``(height, width)`` pair of positive ints → ``(h, w)``."""
+    pair = (value, value) if not isinstance(value, tuple | list) else value
+    try:
+        if len(pair) != 2 or any(isinstance(v, bool) for v in pair):
+            raise TypeError
+        h, w = operator.index(pair[0]), operator.index(pair[1])  # ints, numpy ints, 0-d int tensors
+    except TypeError:
+        h = w = 0
+    if h < 1 or w < 1:
+        raise ValueError(f"{name} must be a (H, W) pair of positive ints, or one int for a square; got {value!r}")
+    return h, w
+
+
+def check_image(image, name: str = "image") -> np.ndarray:
+    """An ``(H, W)`` or ``(H, W, 3)`` image, uint8 0–255 or float 0–1 → float32 array in [0, 1], same shape."""
+    if isinstance(image, torch.Tensor):
+        image = image.detach().cpu().numpy()
+    image = np.asarray(image)
+    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[-1] == 3)) or 0 in image.shape:
+        raise ValueError(f"{name} must have shape (H, W) (grey) or (H, W, 3) (RGB); got {shape_str(image.shape)}")
+    if image.dtype == np.uint8:
+        return image.astype(np.float32) / 255.0
+    if not np.issubdtype(image.dtype, np.floating):
+        raise TypeError(f"{name} must be uint8 (0–255) or float (0–1); got dtype {image.dtype}")
+    image = image.astype(np.float32)
+    if not np.isfinite(image).all() or image.min() < -1e-6 or image.max() > 1 + 1e-6:
+        raise ValueError(
+            f"a float {name} must hold finite values in [0, 1]; got values in [{np.nanmin(image):.3g}, "
+            f"{np.nanmax(image):.3g}] (divide a 0–255 image by 255, or pass it as uint8)"
+        )
+    return image.clip(0.0, 1.0)

@@ -7,11 +7,14 @@
 
 from __future__ import annotations
 
+import math
+from numbers import Real
+
 import numpy as np
 import torch
 from PIL import Image
 
-from ._checks import shape_str
+from ._checks import check_hw, check_image, check_positive_int, shape_str
 
 __all__ = ["SAMPLE_IMAGES", "load_image", "resize_image", "pixel_features", "toy_qkv", "kernel_regression_data"]
 
@@ -19,24 +22,13 @@ __all__ = ["SAMPLE_IMAGES", "load_image", "resize_image", "pixel_features", "toy
 SAMPLE_IMAGES = ("astronaut", "chelsea", "coffee", "rocket", "camera", "coins", "immunohistochemistry")
 
 
-def _size_hw(size, name: str = "size") -> tuple[int, int]:
-    if isinstance(size, int) and not isinstance(size, bool):
-        size = (size, size)
-    if (
-        not isinstance(size, tuple | list)
-        or len(size) != 2
-        or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in size)
-    ):
-        raise ValueError(f"{name} must be a positive int or a (height, width) pair of positive ints; got {size!r}")
-    return int(size[0]), int(size[1])
-
-
 def resize_image(image: np.ndarray, size) -> np.ndarray:
-    """Resize an ``(H, W, 3)`` or ``(H, W)`` float image in [0, 1] to ``size`` = ``(h, w)`` (or an int) with PIL."""
-    h, w = _size_hw(size)
-    image = np.asarray(image, dtype=np.float32)
-    if image.ndim not in (2, 3):
-        raise ValueError(f"image must have shape (H, W) or (H, W, 3); got {shape_str(image.shape)}")
+    """Resize an ``(H, W, 3)`` or ``(H, W)`` image (uint8 or float in [0, 1]) to ``size`` with PIL.
+
+    ``size`` is ``(h, w)`` or an int (square). Returns float32 in [0, 1], shape ``(h, w, 3)`` or ``(h, w)``.
+    """
+    h, w = check_hw(size, "size")
+    image = check_image(image)
     channels = [image] if image.ndim == 2 else [image[..., c] for c in range(image.shape[-1])]
     out = [
         np.asarray(Image.fromarray(np.ascontiguousarray(c)).resize((w, h), Image.Resampling.BILINEAR))
@@ -68,12 +60,14 @@ def pixel_features(image: np.ndarray, grid, *, position_weight: float = 1.0) -> 
     which sets how much "being close" matters next to "having the same colour").
     Returns ``(H * W, 5)`` float32, flattened row-major (token ``n = row * W + col``).
     """
-    image = np.asarray(image)
-    if image.ndim != 3 or image.shape[-1] != 3:
+    image = check_image(image)
+    if image.ndim != 3:
         raise ValueError(f"image must have shape (H, W, 3); got {shape_str(image.shape)}")
-    if image.dtype == np.uint8:
-        image = image.astype(np.float32) / 255.0
-    h, w = _size_hw(grid, "grid")
+    if isinstance(position_weight, bool) or not isinstance(position_weight, Real) or not (
+        math.isfinite(position_weight) and position_weight >= 0
+    ):
+        raise ValueError(f"position_weight must be a finite number >= 0; got {position_weight!r}")
+    h, w = check_hw(grid, "grid")
     small = resize_image(image, (h, w))
     ys, xs = np.meshgrid(np.linspace(0, 1, h), np.linspace(0, 1, w), indexing="ij")
     pos = position_weight * np.stack([ys, xs], axis=-1)
@@ -83,6 +77,8 @@ def pixel_features(image: np.ndarray, grid, *, position_weight: float = 1.0) -> 
 
 def toy_qkv(n_queries: int = 1, n_keys: int = 6, d: int = 4, dv: int = 2, *, seed: int = 0):
     """Seeded standard-normal toy tensors ``q (Nq, d)``, ``k (Nk, d)``, ``v (Nk, dv)``."""
+    for value, name in [(n_queries, "n_queries"), (n_keys, "n_keys"), (d, "d"), (dv, "dv")]:
+        check_positive_int(value, name)
     g = torch.Generator().manual_seed(seed)
     q = torch.randn(n_queries, d, generator=g)
     k = torch.randn(n_keys, d, generator=g)
@@ -97,6 +93,10 @@ def kernel_regression_data(n_train: int = 50, n_test: int = 100, *, noise: float
     Returns ``x_train (n_train,)`` sorted, ``y_train (n_train,)``, ``x_test (n_test,)`` evenly spaced,
     ``y_test (n_test,)`` = the noise-free ``f(x_test)``.
     """
+    check_positive_int(n_train, "n_train")
+    check_positive_int(n_test, "n_test")
+    if isinstance(noise, bool) or not isinstance(noise, Real) or not (math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0; got {noise!r}")
     g = torch.Generator().manual_seed(seed)
     x_train = torch.sort(torch.rand(n_train, generator=g) * 5).values
 

@@ -23,19 +23,15 @@ from numbers import Real
 
 import torch
 
-from ._checks import check_finite, check_float_tensor, check_no_nan, check_positive, shape_str
+from ._checks import check_finite, check_float_tensor, check_hw, check_no_nan, check_positive, shape_str
 from .attention import SCORES, softmax
 
 __all__ = ["query_map", "key_map", "lazy_rows", "mass_region"]
 
 
 def _grid(grid, name: str = "grid") -> tuple[int, int]:
-    """``grid`` must be ``(H, W)`` with positive ints; ``name`` is the argument named in the error."""
-    ok = isinstance(grid, tuple | list) and len(grid) == 2
-    ok = ok and all(isinstance(g, int) and not isinstance(g, bool) and g > 0 for g in grid)
-    if not ok:
-        raise ValueError(f"{name} must be a (H, W) pair of positive ints (the feature map size); got {grid!r}")
-    return int(grid[0]), int(grid[1])
+    """``grid`` = ``(H, W)`` (or an int for a square grid) with positive ints → ``(H, W)``."""
+    return check_hw(grid, name)
 
 
 def _cell(cell, grid: tuple[int, int], name: str) -> tuple[int, int]:

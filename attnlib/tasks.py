@@ -24,8 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import shape_str
-from .data import _size_hw
+from ._checks import check_hw, shape_str
 from .modules import NonLocal2d, SelfAttention2d
 
 __all__ = [
@@ -187,7 +186,7 @@ def mask_cover(masks: torch.Tensor, grid) -> torch.Tensor:
     """
     if not isinstance(masks, torch.Tensor) or masks.dim() < 2:
         raise ValueError(f"masks must be a tensor of shape (..., H, W); got {getattr(masks, 'shape', masks)!r}")
-    h, w = _size_hw(grid, "grid")
+    h, w = check_hw(grid, "grid")
     H, W = masks.shape[-2:]
     if H % h or W % w:
         raise ValueError(f"grid {(h, w)} must divide the mask size {(H, W)}: each cell is an H/h × W/w block")
@@ -209,8 +208,8 @@ def partner_mass(weights: torch.Tensor, masks: torch.Tensor, grid, *, key_grid=N
     """
     if not isinstance(weights, torch.Tensor) or not isinstance(masks, torch.Tensor):
         raise TypeError("weights and masks must be torch.Tensors of shapes (n, N, N') and (n, 2, H, W)")
-    h, w = _size_hw(grid, "grid")
-    kh, kw = _size_hw(key_grid, "key_grid") if key_grid is not None else (h, w)
+    h, w = check_hw(grid, "grid")
+    kh, kw = check_hw(key_grid, "key_grid") if key_grid is not None else (h, w)
     if weights.dim() != 3 or weights.shape[1] != h * w or weights.shape[2] != kh * kw:
         raise ValueError(
             f"weights must have shape (n, {h * w}, {kh * kw}) for grid {(h, w)} and key grid {(kh, kw)}; "

@@ -19,7 +19,7 @@ def test_load_image_original_size_and_bad_names():
     assert load_image("chelsea").shape == (300, 451, 3)
     with pytest.raises(ValueError, match=r"name must be one of .*'astronaut'.*got 'lena'"):
         load_image("lena")
-    with pytest.raises(ValueError, match=r"size must be a positive int or a \(height, width\) pair.*\(0, 4\)"):
+    with pytest.raises(ValueError, match=r"size must be a \(H, W\) pair of positive ints, or one int.*\(0, 4\)"):
         load_image("coffee", size=(0, 4))
 
 
@@ -27,7 +27,7 @@ def test_resize_keeps_a_constant_image_constant():
     out = resize_image(np.full((10, 20, 3), 0.25, dtype=np.float32), (5, 7))
     assert out.shape == (5, 7, 3)
     np.testing.assert_allclose(out, 0.25, atol=1e-6)
-    with pytest.raises(ValueError, match=r"image must have shape \(H, W\) or \(H, W, 3\); got \(4,\)"):
+    with pytest.raises(ValueError, match=r"image must have shape \(H, W\) \(grey\) or \(H, W, 3\) \(RGB\); got \(4,\)"):
         resize_image(np.zeros(4), 3)
 
 
@@ -62,3 +62,21 @@ def test_kernel_regression_data():
     assert x_train.shape == y_train.shape == (40,) and x_test.shape == y_test.shape == (30,)
     assert torch.all(x_train[1:] >= x_train[:-1])
     torch.testing.assert_close(y_test, torch.sin(2 * x_test) + 0.4 * x_test)
+
+
+def test_images_in_the_wrong_range_are_refused_not_whitened():
+    uint8 = np.full((4, 4, 3), 128, dtype=np.uint8)
+    np.testing.assert_allclose(resize_image(uint8, 2), 128 / 255, atol=1e-6)  # uint8 is read as 0–255
+    with pytest.raises(ValueError, match=r"float image must hold finite values in \[0, 1\]; got values in \[0, 255\]"):
+        resize_image(np.linspace(0, 255, 48, dtype=np.float32).reshape(4, 4, 3), 2)
+    with pytest.raises(ValueError, match=r"float image must hold finite values"):
+        pixel_features(np.full((4, 4, 3), np.nan, dtype=np.float32), 2)
+    with pytest.raises(ValueError, match=r"position_weight must be a finite number >= 0; got 'far'"):
+        pixel_features(uint8, 2, position_weight="far")
+
+
+def test_toy_data_sizes_are_checked():
+    with pytest.raises(ValueError, match=r"d must be a positive int; got -1"):
+        toy_qkv(d=-1)
+    with pytest.raises(ValueError, match=r"n_train must be a positive int; got 0"):
+        kernel_regression_data(0)
