@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_hw, shape_str
+from ._checks import check_finite, check_hw, shape_str
 from .modules import NonLocal2d, SelfAttention2d
 
 __all__ = [
@@ -95,6 +95,8 @@ def make_pairs(n: int, *, size: int = 32, noise: float = 0.05, seed: int = 0) ->
         raise ValueError(f"size must be an int ≥ 24 (two objects {MIN_GAP} px apart must fit); got {size!r}")
     if not isinstance(noise, int | float) or not 0 <= noise <= 0.5:
         raise ValueError(f"noise must be a number in [0, 0.5]; got {noise!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be an int; got {type(seed).__name__}")
     rng = np.random.default_rng(seed)
     palette = np.array(list(COLOURS.values()), dtype=np.float32)
     images = 0.1 + noise * rng.standard_normal((n, 3, size, size)).astype(np.float32)
@@ -201,8 +203,9 @@ def partner_mass(weights: torch.Tensor, masks: torch.Tensor, grid, *, key_grid=N
     default ``grid``); masks ``(n, 2, H, W)`` from :func:`make_pairs`.
 
     Queries: the cells at least half covered by an object. Partner: the key cells the other
-    object touches. For each query we take ``Σ_j weights[i, j]`` over the partner's cells divided
-    by ``Σ_j weights[i, j]`` (1 for softmax rows; this also makes the 1/N modes comparable), and
+    object touches. For each query we take ``Σ_j |weights[i, j]|`` over the partner's cells divided
+    by ``Σ_j |weights[i, j]|`` (= 1 for softmax rows; the absolute value makes the signed dot-product
+    weights and the 1/N modes comparable), and
     average over all queries. Chance is the partner's share of the key cells, averaged the same way:
     what a uniform map would score.
     """
@@ -217,6 +220,7 @@ def partner_mass(weights: torch.Tensor, masks: torch.Tensor, grid, *, key_grid=N
         )
     if masks.dim() != 4 or masks.shape[:2] != (weights.shape[0], 2):
         raise ValueError(f"masks must have shape ({weights.shape[0]}, 2, H, W); got {shape_str(masks.shape)}")
+    check_finite(weights, "weights")
     queries = mask_cover(masks, (h, w)).flatten(2) >= 0.5  # (n, 2, N)
     partner = (mask_cover(masks, (kh, kw)).flatten(2) > 0).flip(1).float()  # (n, 2, N'): object o's partner
     w_abs = weights.detach().abs()

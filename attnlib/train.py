@@ -32,8 +32,13 @@ def _threads(n: int):
 
 
 def _check_data(images, labels) -> None:
-    if not isinstance(images, torch.Tensor) or images.dim() != 4:
-        raise ValueError(f"images must be a tensor of shape (n, 3, H, W); got {getattr(images, 'shape', images)!r}")
+    if not isinstance(images, torch.Tensor) or not isinstance(labels, torch.Tensor):
+        raise TypeError("images and labels must be torch.Tensors of shapes (n, 3, H, W) and (n, H, W)")
+    if images.dim() != 4 or not images.is_floating_point():
+        got = f"{images.dtype} {shape_str(images.shape)}"
+        raise ValueError(f"images must be a float tensor of shape (n, 3, H, W); got {got}")
+    if labels.dtype != torch.long:
+        raise TypeError(f"labels must be torch.long class indices (-1 = not scored); got {labels.dtype}")
     if not isinstance(labels, torch.Tensor) or labels.shape != (images.shape[0], *images.shape[2:]):
         got = shape_str(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
         raise ValueError(f"labels must have shape ({images.shape[0]}, {images.shape[2]}, {images.shape[3]}); got {got}")

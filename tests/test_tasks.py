@@ -188,3 +188,21 @@ def test_shipped_self_attention_finds_the_partner():
     assert mass >= 0.5 and chance < 0.2
     with pytest.raises(ValueError, match="name must be one of"):
         load_pair_net("resnet")
+
+
+def test_bad_arguments_to_the_task_helpers_are_named():
+    from attnlib import NonLocal2d, fit, make_pairs, partner_mass
+
+    with pytest.raises(TypeError, match=r"seed must be an int; got str"):
+        make_pairs(2, seed="a")
+    with pytest.raises(TypeError, match=r"sub_sample must be True or False; got 'no'"):
+        NonLocal2d(16, sub_sample="no")
+    pairs = make_pairs(2, seed=0)
+    with pytest.raises(TypeError, match=r"labels must be torch.long"):
+        fit(torch.nn.Conv2d(3, 4, 1), pairs.images, pairs.labels.float(), progress=False)
+    with pytest.raises(TypeError, match=r"images and labels must be torch.Tensors"):
+        fit(torch.nn.Conv2d(3, 4, 1), pairs.images.numpy(), pairs.labels, progress=False)
+    weights = torch.full((2, 16, 16), 1 / 16)
+    weights[0, 3, 5] = float("nan")
+    with pytest.raises(ValueError, match=r"weights contains 1 NaN"):
+        partner_mass(weights, pairs.masks, (4, 4))

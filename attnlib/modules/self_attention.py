@@ -125,7 +125,10 @@ class NonLocal2d(nn.Module):
         if mode not in NONLOCAL_MODES:
             raise ValueError(f"mode must be one of {', '.join(repr(m) for m in NONLOCAL_MODES)}; got {mode!r}")
         self.in_channels, self.inter_channels = in_channels, inter_channels
-        self.mode, self.sub_sample, self.bn_layer = mode, bool(sub_sample), bool(bn_layer)
+        for value, name in [(sub_sample, "sub_sample"), (bn_layer, "bn_layer")]:
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} must be True or False; got {value!r}")
+        self.mode, self.sub_sample, self.bn_layer = mode, sub_sample, bn_layer
 
         def conv(c_in: int, c_out: int) -> nn.Conv2d:
             return nn.Conv2d(c_in, c_out, kernel_size=1)
