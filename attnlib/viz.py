@@ -22,9 +22,11 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 from PIL import Image
 
-from ._checks import shape_str
+from ._checks import check_image, shape_str
+from .maps import _cell, _grid, mass_region
 
 __all__ = ["overlay", "show_map", "show_maps", "mark_query", "save_figure", "NORMALIZE", "UPSAMPLE"]
 
@@ -49,22 +51,7 @@ def _as_array(x, name: str) -> np.ndarray:
 
 def _image_to_rgb(image) -> np.ndarray:
     """An ``(H, W)`` or ``(H, W, 3)`` image, uint8 0–255 or float 0–1 → float32 ``(H, W, 3)`` in [0, 1]."""
-    image = _as_array(image, "image")
-    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[-1] == 3)):
-        want = "(H, W) (grey) or (H, W, 3) (RGB)"
-        raise ValueError(f"image must have shape {want}; got {shape_str(image.shape)}")
-    if image.dtype == np.uint8:
-        rgb = image.astype(np.float32) / 255.0
-    elif np.issubdtype(image.dtype, np.floating):
-        rgb = image.astype(np.float32)
-        if not np.isfinite(rgb).all() or rgb.min() < -1e-6 or rgb.max() > 1 + 1e-6:
-            raise ValueError(
-                f"a float image must hold values in [0, 1]; got values in [{np.nanmin(rgb):.3g}, "
-                f"{np.nanmax(rgb):.3g}] (divide a 0–255 image by 255, or pass it as uint8)"
-            )
-        rgb = rgb.clip(0.0, 1.0)
-    else:
-        raise TypeError(f"image must be uint8 (0–255) or float (0–1); got dtype {image.dtype}")
+    rgb = check_image(_as_array(image, "image"))
     return np.repeat(rgb[..., None], 3, axis=-1) if rgb.ndim == 2 else rgb
 
 
@@ -76,6 +63,8 @@ def _map_to_array(attn_map) -> np.ndarray:
             f"attn_map must be one 2-D map of shape (h, w); got {shape_str(attn_map.shape)} "
             "(pick a head first, e.g. maps[head])"
         )
+    if attn_map.size == 0:
+        raise ValueError(f"attn_map is empty: shape {shape_str(attn_map.shape)}")
     attn_map = attn_map.astype(np.float32)
     if not np.isfinite(attn_map).all():
         n = int((~np.isfinite(attn_map)).sum())
@@ -192,9 +181,7 @@ def overlay(
 def _query_to_image_xy(query, grid, image_shape) -> tuple[float, float]:
     """Centre of feature-map cell ``query = (row, col)`` of a ``grid = (h, w)`` in the image's pixel
     coordinates as matplotlib's ``imshow`` uses them (pixel centres at integers) → ``(x, y)``."""
-    from .maps import _cell, _grid
-
-    h, w = _grid(tuple(grid))
+    h, w = _grid(grid)
     row, col = _cell(query, (h, w), "query")
     if not isinstance(image_shape, tuple | list) or len(image_shape) < 2:
         raise ValueError(f"image_shape must be (H_img, W_img[, 3]); got {image_shape!r}")
@@ -306,7 +293,6 @@ def show_map(
     """
     import matplotlib.pyplot as plt
 
-    from .maps import _grid, mass_region
 
     m = _map_to_array(attn_map)
     grid = m.shape if grid is None else _grid(grid)
@@ -383,6 +369,8 @@ def show_maps(image, maps, queries, *, titles=None, ncols=None, **kw):
 
 def save_figure(fig, path, dpi: int = 100) -> Path:
     """Export a matplotlib figure to a PNG file at ``path`` (its folder must exist) → the Path."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure (e.g. from show_maps); got {type(fig).__name__}")
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ValueError(f"path must end in .png (save_figure exports PNG); got {str(path)!r}")

@@ -367,3 +367,16 @@ def test_dim_outside_validates():
         show_map(np.zeros((8, 8)), torch.rand(4, 4), (0, 0), dim_outside=True)
     with pytest.raises(TypeError, match="dim_outside must be True or False"):
         show_map(np.zeros((8, 8)), torch.rand(4, 4), (0, 0), mass=0.5, dim_outside="yes")
+
+
+def test_review_gaps_get_named_errors():
+    import attnlib
+
+    with pytest.raises(ValueError, match=r"attn_map is empty"):
+        overlay(np.zeros((8, 8)), torch.zeros(0, 4))
+    with pytest.raises(TypeError, match=r"fig must be a matplotlib Figure; got str|fig must be a matplotlib Figure"):
+        attnlib.save_figure("fig", "out.png")
+    fig, ax = plt.subplots()
+    marker = attnlib.mark_query(ax, (1, 2), 4, (16, 16))  # one int = a square grid, as everywhere else
+    assert tuple(marker.get_xydata()[0]) == (2.5 * 4 - 0.5, 1.5 * 4 - 0.5)
+    plt.close(fig)
