@@ -116,9 +116,11 @@ def check_image(image, name: str = "image") -> np.ndarray:
     if not np.issubdtype(image.dtype, np.floating):
         raise TypeError(f"{name} must be uint8 (0–255) or float (0–1); got dtype {image.dtype}")
     image = image.astype(np.float32)
-    if not np.isfinite(image).all() or image.min() < -1e-6 or image.max() > 1 + 1e-6:
+    if not np.isfinite(image).all():
+        raise ValueError(f"{name} contains {int((~np.isfinite(image)).sum())} NaN/inf value(s)")
+    if image.min() < -1e-6 or image.max() > 1 + 1e-6:
         raise ValueError(
-            f"a float {name} must hold finite values in [0, 1]; got values in [{np.nanmin(image):.3g}, "
-            f"{np.nanmax(image):.3g}] (divide a 0–255 image by 255, or pass it as uint8)"
+            f"a float {name} must hold values in [0, 1]; got values in [{image.min():.3g}, {image.max():.3g}] "
+            "(divide a 0–255 image by 255, or pass it as uint8)"
         )
     return image.clip(0.0, 1.0)

@@ -28,6 +28,17 @@ __all__ = ["softmax", "weighted_sum", "attention", "entropy", "SCORES"]
 SCORES: dict[str, Callable] = {"dot": dot_score, "scaled_dot": scaled_dot_score, "cosine": cosine_score}
 
 
+def score_function(score: str | Callable) -> Callable:
+    """A score name in :data:`SCORES` (``"dot"``, ``"scaled_dot"``, ``"cosine"``) or a callable → the callable."""
+    if isinstance(score, str):
+        if score not in SCORES:
+            raise ValueError(f"score must be one of {sorted(SCORES)} or a callable (q, k) -> scores; got {score!r}")
+        return SCORES[score]
+    if callable(score):
+        return score
+    raise TypeError(f"score must be a name or a callable (q, k) -> scores; got {type(score).__name__}")
+
+
 def softmax(
     scores: torch.Tensor,
     dim: int = -1,
@@ -106,14 +117,7 @@ def attention(
             f"k and v must have the same number of keys Nk; got k {shape_str(k.shape)} (..., Nk, d) "
             f"and v {shape_str(v.shape)} (..., Nk, dv)"
         )
-    if isinstance(score, str):
-        if score not in SCORES:
-            raise ValueError(f"score must be one of {sorted(SCORES)} or a callable (q, k) -> scores; got {score!r}")
-        score_fn = SCORES[score]
-    elif callable(score):
-        score_fn = score
-    else:
-        raise TypeError(f"score must be a name or a callable (q, k) -> scores; got {type(score).__name__}")
+    score_fn = score_function(score)
     s = score_fn(q, k)
     check_batch_dims(q, "q", k, "k")
     expected = (*torch.broadcast_shapes(q.shape[:-2], k.shape[:-2]), q.shape[-2], k.shape[-2])

@@ -13,7 +13,26 @@ import math
 
 import torch
 
-__all__ = ["check_scaled_dot_score", "check_softmax", "check_weighted_sum"]
+from ._checks import shape_str
+
+__all__ = [
+    "check_scaled_dot_score",
+    "check_softmax",
+    "check_weighted_sum",
+    "check_cosine_score",
+    "check_masked_softmax",
+    "check_entropy",
+    "check_sample_index",
+    "check_nadaraya_watson",
+    "check_query_map",
+    "check_grid_query_map",
+    "check_sagan_energy",
+    "check_sagan_output",
+    "check_dot_product_pairwise",
+    "check_concatenation_pairwise",
+    "check_normalise_rows",
+    "check_log_softmax",
+]
 
 
 class _Fail(Exception):
@@ -21,7 +40,7 @@ class _Fail(Exception):
 
 
 def _fmt_shape(x) -> str:
-    return "(" + ", ".join(str(s) for s in x.shape) + ")" if isinstance(x, torch.Tensor) else type(x).__name__
+    return shape_str(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
 
 
 def _compare(got, want: torch.Tensor, case: str, atol: float = 1e-5, rtol: float = 1e-4) -> None:
@@ -149,9 +168,6 @@ def check_weighted_sum(fn) -> bool:
 
 # --- notebooks 02 and 03: cosine score, masked softmax, entropy ---
 
-__all__ += ["check_cosine_score", "check_masked_softmax", "check_entropy"]
-
-
 def check_cosine_score(fn) -> bool:
     """``fn(q (..., Nq, d), k (..., Nk, d)) → (..., Nq, Nk)`` should be ``q̂ k̂ᵀ`` with unit-length rows.
 
@@ -265,9 +281,6 @@ def check_entropy(fn) -> bool:
 
 # --- notebook 01: hard attention by sampling, Nadaraya–Watson kernel regression ---
 
-__all__ += ["check_sample_index", "check_nadaraya_watson"]
-
-
 def check_sample_index(fn) -> bool:
     """``fn(alpha (Nq, Nk), u (Nq,)) → index (Nq,)`` (ints): hard attention by inverse-CDF sampling.
 
@@ -345,8 +358,6 @@ def check_nadaraya_watson(fn) -> bool:
 
 
 # --- notebook 04: from a row of weights to a map ---
-
-__all__ += ["check_query_map", "check_grid_query_map"]
 
 _HEAD, _QUERY = 1_000_000, 1000  # the codes of _coded_weights: value = 1_000_000 head + 1000 query + key
 
@@ -444,9 +455,6 @@ def check_grid_query_map(fn) -> bool:
 
 
 # --- notebooks 05 and 06: SAGAN self-attention, Non-local pairwise functions ---
-
-__all__ += ["check_sagan_energy", "check_sagan_output", "check_dot_product_pairwise", "check_concatenation_pairwise"]
-
 
 def _pixels(t: torch.Tensor) -> torch.Tensor:
     """``(B, C, H, W)`` → ``(B, H * W, C)``: one row per pixel, row-major."""
@@ -598,9 +606,6 @@ def check_concatenation_pairwise(fn) -> bool:
 
 # --- notebook 00: a first exercise ---
 
-__all__ += ["check_normalise_rows"]
-
-
 def check_normalise_rows(fn) -> bool:
     """``fn(x (..., N)) → (..., N)``: each row (last axis) of non-negative numbers divided by its own sum."""
 
@@ -623,9 +628,6 @@ def check_normalise_rows(fn) -> bool:
 
 
 # --- notebook 03: a stable log-softmax ---
-
-__all__ += ["check_log_softmax"]
-
 
 def _log_weights_hint(got, want) -> str:
     """Name the likely bug in a wrong log-softmax result ``got`` (``want`` has the right shape), or ""."""

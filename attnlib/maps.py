@@ -24,7 +24,7 @@ from numbers import Real
 import torch
 
 from ._checks import check_finite, check_float_tensor, check_hw, check_no_nan, check_positive, shape_str
-from .attention import SCORES, softmax
+from .attention import score_function, softmax
 
 __all__ = ["query_map", "key_map", "lazy_rows", "mass_region"]
 
@@ -172,23 +172,15 @@ def lazy_rows(
 ) -> Callable[[int], torch.Tensor]:
     """A ``row_fn(index) → (..., Nk)`` computing query ``index``'s attention weights on demand.
 
-    q ``(..., Nq, d)``, k ``(..., Nk, d)``; ``score`` is a name in ``attnlib.SCORES`` or a callable
-    ``(q, k) → (..., Nq, Nk)``. Each call scores one query against all keys and applies
+    q ``(..., Nq, d)``, k ``(..., Nk, d)``; ``score`` is a name (``"dot"``, ``"scaled_dot"``,
+    ``"cosine"``) or a callable ``(q, k) → (..., Nq, Nk)``. Each call scores one query against all keys and applies
     ``attnlib.softmax``: memory ``O(Nk)`` per call instead of ``O(Nq · Nk)`` for the whole matrix.
     Pass the result to :func:`query_map` or the explorer in place of the weights.
     """
     check_float_tensor(q, "q", "(..., Nq, d)")
     check_float_tensor(k, "k", "(..., Nk, d)")
     temperature = check_positive(temperature, "temperature")
-    if isinstance(score, str):
-        if score not in SCORES:
-            raise ValueError(f"score must be one of {sorted(SCORES)} or a callable (q, k) -> scores;"
-                             f" got {score!r}")
-        score_fn = SCORES[score]
-    elif callable(score):
-        score_fn = score
-    else:
-        raise TypeError(f"score must be a name or a callable (q, k) -> scores; got {type(score).__name__}")
+    score_fn = score_function(score)
     n_q = q.shape[-2]
 
     def row_fn(index: int) -> torch.Tensor:
@@ -221,6 +213,5 @@ def mass_region(attn_map: torch.Tensor, mass: float) -> torch.Tensor:
     target = float(mass) * cum[..., -1:] * (1 - tolerance)
     n_keep = (cum < target).sum(dim=-1, keepdim=True) + 1  # cells short of the target, + the one reaching it
     n_keep = torch.minimum(n_keep, (values > 0).sum(dim=-1, keepdim=True))
-    ranks = torch.arange(flat.shape[-1]).expand_as(flat)
-    inside = torch.zeros_like(flat, dtype=torch.bool).scatter(-1, order, ranks < n_keep)
-    return inside.reshape(attn_map.shape)
+    rank = order.argsort(dim=-1)  # rank[c] = position of cell c in the sorted order
+    return (rank < n_keep).reshape(attn_map.shape)

@@ -92,13 +92,11 @@ def _pairwise_sum(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def _in_query_chunks(fn, a: torch.Tensor, b: torch.Tensor, max_elements: int) -> torch.Tensor:
-    """Apply ``fn(a_chunk, b)`` over chunks of queries so ``(chunk, Nk, h)`` stays under ``max_elements``."""
-    n_q, n_k, h = a.shape[-2], b.shape[-2], a.shape[-1]
-    batch = max(1, math.prod(torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])))
-    chunk = max(1, max_elements // max(1, n_k * h * batch))
-    if chunk >= n_q:
-        return fn(a, b)
-    return torch.cat([fn(a[..., i : i + chunk, :], b) for i in range(0, n_q, chunk)], dim=-2)
+    """``fn(a_chunk, b)`` over chunks of the queries ``a (..., Nq, h)``, so each ``(..., chunk, Nk, h)``
+    block of hidden values stays under ``max_elements``; the score rows are concatenated again."""
+    per_query = a.shape[-1] * b.shape[-2] * math.prod(torch.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
+    chunk = max(1, max_elements // max(1, per_query))
+    return torch.cat([fn(a_chunk, b) for a_chunk in a.split(chunk, dim=-2)], dim=-2)
 
 
 class AdditiveScore(nn.Module):

@@ -119,7 +119,7 @@ def test_sample_index_one_u_for_all_rows(capsys):
 def test_sample_index_keepdim_shape(capsys):
     ok, out = run(capsys, check_sample_index, lambda alpha, u: sample_index_ok(alpha, u)[:, None])
     assert ok is False
-    assert "expected shape (3), got (3, 1)" in out
+    assert "expected shape (3,), got (3, 1)" in out
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
