@@ -25,40 +25,41 @@ from PIL import Image, ImageDraw, ImageFont
 from .attention import softmax
 from .data import resize_image
 from .maps import _cell, _grid, _prefix, query_map
-from .viz import _image_to_rgb, _Painter
+from .viz import _image_to_rgb, _Painter, _query_to_image_xy
 
-__all__ = ["AttentionExplorer"]
+__all__ = ["AttentionExplorer", "widget_check"]
 
 
-def _frame(rgb: np.ndarray) -> bytes:
-    """An ``(H, W, 3)`` uint8 array → BMP bytes for a live ``ipywidgets.Image`` (fast: no compression)."""
+def _encode(rgb: np.ndarray, fmt: str, **options) -> bytes:
+    """An ``(H, W, 3)`` uint8 array → the bytes of an image file in PIL's format ``fmt``.
+
+    ``"BMP"`` for live frames (no compression, fast), ``"PNG"`` or ``"JPEG"`` for pictures stored
+    in a saved notebook; ``options`` go to PIL's ``save``, e.g. ``quality=85`` for JPEG.
+    """
     buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="BMP")
+    Image.fromarray(rgb).save(buffer, format=fmt, **options)
     return buffer.getvalue()
 
 
-def _png_small(rgb: np.ndarray) -> bytes:
-    """PIL's well-compressed PNG, for the picture stored in a saved notebook."""
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="PNG", compress_level=6)
-    return buffer.getvalue()
+def _marker_xy(query, grid, image_shape) -> tuple[int, int]:
+    """The image pixel ``(x, y)`` at the centre of cell ``query = (row, col)`` of ``grid``
+    (:func:`attnlib.viz._query_to_image_xy`, rounded half up to whole pixels)."""
+    x, y = _query_to_image_xy(query, grid, image_shape)
+    return int(x + 0.5), int(y + 0.5)
 
 
-def _jpeg_small(rgb: np.ndarray) -> bytes:
-    """JPEG (quality 85), for a photo-like still picture in a saved notebook: ~5× smaller than PNG."""
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="JPEG", quality=85)
-    return buffer.getvalue()
-
-
-def _draw_cross(rgb: np.ndarray, x: int, y: int, arm: int) -> np.ndarray:
-    """A copy of ``rgb`` with a cyan cross outlined in black, centred on pixel ``(x, y)``."""
-    out = rgb.copy()
-    for colour, half in (((0, 0, 0), 2), ((0, 255, 255), 0)):
-        reach = arm + half
-        out[max(y - half, 0) : y + half + 1, max(x - reach, 0) : x + reach + 1] = colour
-        out[max(y - reach, 0) : y + reach + 1, max(x - half, 0) : x + half + 1] = colour
-    return out
+def _mark(rgb: np.ndarray, xy: tuple[int, int], radius: int) -> np.ndarray:
+    """A copy of ``rgb`` ``(H, W, 3)`` uint8 with the query marker centred on pixel ``xy = (x, y)``:
+    a cyan cross in a black ring of outer radius ``radius`` pixels, as :func:`~attnlib.mark_query` draws it."""
+    picture = Image.fromarray(rgb)
+    draw = ImageDraw.Draw(picture)
+    x, y = xy
+    stroke = 1 + 2 * (radius // 6)  # an odd width keeps the cross symmetric about its centre pixel
+    draw.ellipse((x - radius, y - radius, x + radius, y + radius), outline=(0, 0, 0), width=stroke)
+    arm = radius - stroke // 2  # the cross reaches the middle of the ring
+    draw.line((x - arm, y, x + arm, y), fill=(0, 255, 255), width=stroke)
+    draw.line((x, y - arm, x, y + arm), fill=(0, 255, 255), width=stroke)
+    return np.array(picture)
 
 
 class AttentionExplorer(widgets.VBox):
@@ -67,8 +68,10 @@ class AttentionExplorer(widgets.VBox):
     image ``(H_img, W_img[, 3])`` uint8 or float; ``weights`` ``(..., N_all, N_all)`` with at most
     two leading dims (``(heads, N, N)`` or ``(layers, heads, N, N)``) or a ``row_fn(index) → (..., N_all)``
     (see :func:`~attnlib.lazy_rows`); ``grid = (H, W)`` of the feature map; ``prefix`` leading
-    non-spatial tokens. The image is drawn ``size`` pixels high. ``cmap``, ``alpha``, ``normalize``,
-    ``upsample`` are as in :func:`~attnlib.overlay`.
+    non-spatial tokens; ``query = (row, col)`` to start at (default: the grid's centre). The image
+    is drawn ``size`` pixels high: ``.picture`` is ``(size, width, 3)`` uint8. ``cmap``, ``alpha``,
+    ``normalize`` (a name or a fixed colour range ``(lo, hi)``) and ``upsample`` are as in
+    :func:`~attnlib.overlay`.
 
     Widgets carry CSS classes for browser tests: ``attn-explorer-image`` (click here),
     ``attn-explorer-overlay``, ``attn-explorer-row``, ``attn-explorer-col``, ``attn-explorer-layer``,
@@ -86,7 +89,7 @@ class AttentionExplorer(widgets.VBox):
         size: int = 256,
         cmap: str = "inferno",
         alpha: float = 0.5,
-        normalize: str = "minmax",
+        normalize: str | tuple[float, float] = "minmax",
         upsample: str = "bilinear",
     ):
         super().__init__()
@@ -97,52 +100,66 @@ class AttentionExplorer(widgets.VBox):
         if isinstance(size, bool) or not isinstance(size, int) or size < 8:
             raise ValueError(f"size must be an int >= 8 (the drawn height in pixels); got {size!r}")
         self.weights = weights
-        leading = query_map(weights, query, self.grid, prefix=self.prefix).shape[:-2]  # also checks weights
+        leading = self._leading_dims(query)
+        self._prepare_drawing(image, size, cmap=cmap, alpha=alpha, normalize=normalize, upsample=upsample)
+        self._build_widgets(query, leading)
+        self._wire_events()
+        self._redraw()
+
+    def _leading_dims(self, query) -> tuple[int, ...]:
+        """The weights' dims before ``(N_all, N_all)``: ``()``, ``(heads,)`` or ``(layers, heads)``."""
+        leading = tuple(query_map(self.weights, query, self.grid, prefix=self.prefix).shape[:-2])  # checks weights
         if len(leading) > 2:
             raise ValueError(
                 f"weights may have at most two leading dims (layers, heads) before (N_all, N_all); "
-                f"got leading dims {tuple(leading)}"
+                f"got leading dims {leading}"
             )
+        return leading
 
-        # computed once: the image at drawing size, and the painter (image and colormap tables)
+    def _prepare_drawing(self, image, size: int, **style) -> None:
+        """Done once: the image resized to ``(size, width, 3)`` uint8, its painter (``style`` = cmap, alpha,
+        normalize, upsample as in :func:`~attnlib.overlay`) and the marker's radius."""
         rgb = _image_to_rgb(image)
         width = max(1, round(size * rgb.shape[1] / rgb.shape[0]))
-        rgb = resize_image(rgb, (size, width))
-        self.image_rgb = np.rint(rgb * 255).astype(np.uint8)
-        self._paint = _Painter(self.image_rgb, cmap=cmap, alpha=alpha, normalize=normalize, upsample=upsample)
-        self._arm = max(4, round(0.6 * size / h))
+        self.image_rgb = np.rint(resize_image(rgb, (size, width)) * 255).astype(np.uint8)
+        self._paint = _Painter(self.image_rgb, **style)
+        self._radius = max(4, round(size / 36))  # 7 px at 256, about mark_query's marker in a figure
 
-        self.row_slider = self._slider("row", h, query[0], "attn-explorer-row")
-        self.col_slider = self._slider("col", w, query[1], "attn-explorer-col")
-        names = ["head"] if len(leading) == 1 else ["layer", "head"] if len(leading) == 2 else []
-        self.selectors = {
-            name: self._slider(name, n, 0, f"attn-explorer-{name}") for name, n in zip(names, leading, strict=True)
-        }
+    def _build_widgets(self, query: tuple[int, int], leading: tuple[int, ...]) -> None:
+        """Sliders (row, col, then layer/head if the weights have them), the readout and both images."""
+        h, w = self.grid
+        self.row_slider = self._slider("row", h, query[0])
+        self.col_slider = self._slider("col", w, query[1])
+        names = ["layer", "head"][2 - len(leading) :]  # (heads,) → head; (layers, heads) → layer, head
+        self.selectors = {name: self._slider(name, n, 0) for name, n in zip(names, leading, strict=True)}
         self.readout = widgets.HTML()
         self.readout.add_class("attn-explorer-readout")
-        shape = {"width": f"{width}px", "height": f"{size}px"}
+        height, width = self.image_rgb.shape[:2]
+        shape = {"width": f"{width}px", "height": f"{height}px"}
         self.image_widget = widgets.Image(format="bmp", layout=widgets.Layout(**shape))
         self.image_widget.add_class("attn-explorer-image")
         self.overlay_widget = widgets.Image(format="bmp", layout=widgets.Layout(**shape))
         self.overlay_widget.add_class("attn-explorer-overlay")
-        self._click = Event(source=self.image_widget, watched_events=["click"])
-        self._click.on_dom_event(self.handle_click)
-
-        self._holding = False
-        for slider in [self.row_slider, self.col_slider, *self.selectors.values()]:
-            slider.observe(self._on_slider, names="value")
         self.children = [
             self.readout,
             widgets.HBox([self.image_widget, self.overlay_widget]),
             widgets.HBox([self.row_slider, self.col_slider]),
             widgets.HBox(list(self.selectors.values())),
         ]
-        self._redraw()
 
-    def _slider(self, name: str, n: int, value: int, css: str) -> widgets.IntSlider:
+    def _slider(self, name: str, n: int, value: int) -> widgets.IntSlider:
+        """An int slider over ``0 … n - 1`` with the CSS class ``attn-explorer-<name>``."""
         slider = widgets.IntSlider(value=value, min=0, max=n - 1, description=name, continuous_update=True)
-        slider.add_class(css)
+        slider.add_class(f"attn-explorer-{name}")
         return slider
+
+    def _wire_events(self) -> None:
+        """A click on the left image → :meth:`handle_click`; every slider move → one redraw."""
+        self._click = Event(source=self.image_widget, watched_events=["click"])
+        self._click.on_dom_event(self.handle_click)
+        self._holding = False  # True while select() sets several sliders at once
+        for slider in [self.row_slider, self.col_slider, *self.selectors.values()]:
+            slider.observe(self._on_slider, names="value")
 
     # -------------------------------------------------------------------------- moving the query
 
@@ -206,16 +223,15 @@ class AttentionExplorer(widgets.VBox):
         text = f"query ({self.query[0]}, {self.query[1]})"
         return text + "".join(f", {name} {slider.value}" for name, slider in self.selectors.items())
 
-    def _marker_xy(self) -> tuple[int, int]:
-        (h, w), (height, width) = self.grid, self.image_rgb.shape[:2]
-        return int((self.query[1] + 0.5) * width / w), int((self.query[0] + 0.5) * height / h)
+    def _marked(self, rgb: np.ndarray) -> np.ndarray:
+        """A copy of ``rgb`` ``(H, W, 3)`` uint8 (the image or an overlay) with the current query marked."""
+        return _mark(rgb, _marker_xy(self.query, self.grid, rgb.shape), self._radius)
 
     def _redraw(self) -> None:
         self.query = (self.row_slider.value, self.col_slider.value)
-        x, y = self._marker_xy()
-        self.picture = _draw_cross(self._paint(self.current_map()), x, y, self._arm)
-        self.image_widget.value = _frame(_draw_cross(self.image_rgb, x, y, self._arm))
-        self.overlay_widget.value = _frame(self.picture)
+        self.picture = self._marked(self._paint(self.current_map()))
+        self.image_widget.value = _encode(self._marked(self.image_rgb), "BMP")
+        self.overlay_widget.value = _encode(self.picture, "BMP")
         self.readout.value = f"<b>{self.describe()}</b> · click the left image or move the sliders"
 
     # -------------------------------------------------------------------------- static fallback
@@ -234,16 +250,15 @@ class AttentionExplorer(widgets.VBox):
         height, width = self.image_rgb.shape[:2]
         gap, strip = 4, max(16, height // 12)
         still = np.full((height + strip, 2 * width + gap, 3), 32, dtype=np.uint8)  # dark grey background
-        still[:height, :width] = _draw_cross(self.image_rgb, *self._marker_xy(), self._arm)
+        still[:height, :width] = self._marked(self.image_rgb)
         still[:height, width + gap :] = self.picture
         caption = Image.fromarray(still[height:])
         draw = ImageDraw.Draw(caption)
-        font_size = strip - 4
-        font = ImageFont.load_default(size=font_size)
-        while font_size > 6 and draw.textlength(self._caption(), font=font) > caption.width - 8:
-            font_size -= 1  # shrink the text until it fits the strip
-            font = ImageFont.load_default(size=font_size)
-        draw.text((4, strip // 2), self._caption(), fill=(255, 255, 255), font=font, anchor="lm")
+        text, room = self._caption(), caption.width - 8  # 4 px margins
+        # text width grows in proportion to font size: measure once at size 10, then scale to fit
+        fit = int(10 * room / draw.textlength(text, font=ImageFont.load_default(size=10)))
+        font = ImageFont.load_default(size=int(np.clip(fit, 6, strip - 4)))
+        draw.text((4, strip // 2), text, fill=(255, 255, 255), font=font, anchor="lm")
         still[height:] = np.asarray(caption)
         return still
 
@@ -252,13 +267,12 @@ class AttentionExplorer(widgets.VBox):
         for places without a kernel (a saved notebook, static HTML, nbval compares the text)."""
         bundle = super()._repr_mimebundle_(**kwargs) or {}
         bundle["text/plain"] = repr(self)
-        bundle["image/jpeg"] = base64.b64encode(_jpeg_small(self._still_picture())).decode("ascii")
+        jpeg = _encode(self._still_picture(), "JPEG", quality=85)  # ~5× smaller than PNG for a photo
+        bundle["image/jpeg"] = base64.b64encode(jpeg).decode("ascii")
         return bundle
 
 
 # ----------------------------------------------------------------------------- notebook 00's widget check
-
-__all__ += ["widget_check"]
 
 _TOY_GRID = 16  # the toy map is 16 × 16 cells
 _TOY_QUERY, _TOY_PARTNER = (5, 4), (11, 12)  # (row, col): the query cell, and a second spot it likes
@@ -287,9 +301,8 @@ class _WidgetCheck(widgets.VBox):
         self.scores = _toy_scores()
         grey = np.full((size, size, 3), 90, dtype=np.uint8)
         self._paint = _Painter(grey, alpha=0.9, upsample="nearest")
-        row, col = _TOY_QUERY
-        self._marker = int((col + 0.5) * size / _TOY_GRID), int((row + 0.5) * size / _TOY_GRID)  # (x, y) pixels
-        self._arm = max(3, size // 80)  # small: the query cell itself must stay visible
+        self._marker = _marker_xy(_TOY_QUERY, _TOY_GRID, grey.shape)  # (x, y) pixels
+        self._radius = max(3, size // 50)  # small: the query cell itself must stay visible
         self.slider = widgets.FloatSlider(value=temperature, min=0.1, max=4.0, step=0.1, description="T")
         self.image_widget = widgets.Image(format="bmp", layout=widgets.Layout(width=f"{size}px", height=f"{size}px"))
         self.readout = widgets.Label()
@@ -302,8 +315,8 @@ class _WidgetCheck(widgets.VBox):
     def _redraw(self, change=None) -> None:
         t = self.slider.value
         self.weights = softmax(self.scores.reshape(1, -1), temperature=t).reshape(_TOY_GRID, _TOY_GRID)
-        self.picture = _draw_cross(self._paint(self.weights), *self._marker, self._arm)
-        self.image_widget.value = _frame(self.picture)
+        self.picture = _mark(self._paint(self.weights), self._marker, self._radius)
+        self.image_widget.value = _encode(self.picture, "BMP")
         top = self.weights.max().item()
         self.readout.value = f"T = {t:.1f}: query cell {_TOY_QUERY}, largest weight {top:.3f}"
 
@@ -314,7 +327,7 @@ class _WidgetCheck(widgets.VBox):
         """As :meth:`AttentionExplorer._repr_mimebundle_`: the live view, a PNG and a deterministic text."""
         bundle = super()._repr_mimebundle_(**kwargs) or {}
         bundle["text/plain"] = repr(self)
-        bundle["image/png"] = base64.b64encode(_png_small(self.picture)).decode("ascii")
+        bundle["image/png"] = base64.b64encode(_encode(self.picture, "PNG", compress_level=6)).decode("ascii")
         return bundle
 
 
@@ -323,7 +336,7 @@ def widget_check(temperature: float = 1.0, *, size: int = 256) -> widgets.VBox:
 
     One query cell (5, 4) of a 16 × 16 grid scores every cell by closeness; the slider sets the
     softmax temperature ``T`` in [0.1, 4] and the picture (``size`` × ``size`` pixels, query marked
-    with a cyan cross) and caption (the largest weight) follow. Returns the widget; its
+    with a cyan cross in a black ring) and caption (the largest weight) follow. Returns the widget; its
     ``.slider``, ``.weights`` ``(16, 16)`` and ``.picture`` ``(size, size, 3)`` are public.
     """
     if isinstance(temperature, bool) or not isinstance(temperature, int | float) or not 0.1 <= temperature <= 4:

@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from attnlib import AttentionExplorer, lazy_rows, overlay
-from attnlib.explorer import _frame
+from attnlib.explorer import _encode
 
 GRID = (8, 16)  # non-square on purpose
 N = GRID[0] * GRID[1]
@@ -62,6 +62,23 @@ def test_picture_is_the_overlay_of_the_queried_row_with_a_marker():
     shown = decode(e.image_widget.value)  # the plain image, marked at the same place
     assert shown[44, 28].tolist() == CYAN
     np.testing.assert_array_equal(shown[far], e.image_rgb[far])
+
+
+def test_marker_is_a_cyan_cross_in_a_black_ring():
+    e = AttentionExplorer(image(), weights(), GRID, size=256)  # drawn at 256 × 512: cells of 32 × 32 px
+    e.select(4, 8)
+    want = overlay(e.image_rgb, e.current_map())
+    x, y = 272, 144  # cell (4, 8) spans x 256…287 and y 128…159: its centre pixel (rounded half up)
+    dy, dx = np.mgrid[: e.picture.shape[0], : e.picture.shape[1]]
+    dy, dx = dy - y, dx - x
+    dist = np.hypot(dx, dy)
+    cross = ((np.abs(dy) <= 1) & (np.abs(dx) <= 6)) | ((np.abs(dx) <= 1) & (np.abs(dy) <= 6))  # 3 px wide arms
+    shown = decode(e.image_widget.value)
+    for picture, plain in [(e.picture, want), (shown, e.image_rgb)]:
+        assert (picture[cross] == CYAN).all()
+        assert (picture[~cross & (dist >= 5.5) & (dist <= 6.5)] == 0).all()  # the black ring
+        inside, outside = ~cross & (dist <= 3.5), dist > 7.5  # the map shows inside the ring and around it
+        np.testing.assert_array_equal(picture[inside | outside], plain[inside | outside])
 
 
 def test_slider_moves_update_state():
@@ -215,7 +232,7 @@ def test_css_classes_for_browser_tests():
         assert css in widget._dom_classes
 
 
-# ---- bad inputs and the PNG encoder -----------------------------------------------------------------------
+# ---- bad inputs and the frame encoder --------------------------------------------------------------------
 
 def test_bad_inputs():
     with pytest.raises(ValueError, match="outside"):
@@ -240,4 +257,4 @@ def test_live_frames_decode_to_the_picture():
     assert e.overlay_widget.format == "bmp" and decoded.mode == "RGB"
     np.testing.assert_array_equal(np.asarray(decoded), e.picture)
     rgb = np.random.default_rng(0).integers(0, 256, size=(13, 7, 3), dtype=np.uint8)
-    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(_frame(rgb)))), rgb)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(_encode(rgb, "BMP")))), rgb)
