@@ -81,6 +81,10 @@ def test_picture_marks_the_query_and_is_brightest_there():
     check = widget_check(0.1, size=64)  # 4 px per cell: the query cell (5, 4) is centred at pixel (x, y) = (18, 22)
     assert check.picture.shape == (64, 64, 3) and check.picture.dtype == np.uint8
     assert check.picture[22, 18].tolist() == CYAN
+    big = widget_check(0.1).picture  # 256 px: 16 px per cell, the query cell centred at (x, y) = (72, 88)
+    assert big[88, 67:78].tolist() == [CYAN] * 11 and big[83:94, 72].tolist() == [CYAN] * 11  # a cross ±5 px
+    assert all(big[88 + dy, 72 + dx].tolist() == [0, 0, 0] for dx, dy in [(-3, -4), (4, -3), (3, 4), (-4, 3)])  # ring
+    assert big[86, 70].tolist() not in ([0, 0, 0], CYAN)  # inside the ring: the query cell shows
     far_corner = check.picture[60, 0].astype(int).sum()  # cell (15, 0): almost no weight at T = 0.1
     next_to_query = check.picture[26, 22].astype(int).sum()  # cell (6, 5), diagonal to the query, off the cross
     assert next_to_query > far_corner + 50
