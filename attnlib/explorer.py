@@ -14,6 +14,7 @@ and ``.picture`` (the ``(H, W, 3)`` uint8 overlay now shown, query marked).
 from __future__ import annotations
 
 import base64
+import functools
 import io
 
 import ipywidgets as widgets
@@ -48,18 +49,35 @@ def _marker_xy(query, grid, image_shape) -> tuple[int, int]:
     return int(x + 0.5), int(y + 0.5)
 
 
-def _mark(rgb: np.ndarray, xy: tuple[int, int], radius: int) -> np.ndarray:
-    """A copy of ``rgb`` ``(H, W, 3)`` uint8 with the query marker centred on pixel ``xy = (x, y)``:
-    a cyan cross in a black ring of outer radius ``radius`` pixels, as :func:`~attnlib.mark_query` draws it."""
-    picture = Image.fromarray(rgb)
-    draw = ImageDraw.Draw(picture)
-    x, y = xy
+@functools.cache
+def _marker(radius: int) -> list[tuple[np.ndarray, np.ndarray, tuple[int, int, int]]]:
+    """The query marker, drawn once with PIL on a small canvas: a cyan cross in a black ring of outer
+    radius ``radius`` pixels, as :func:`~attnlib.mark_query` draws it. Returns, per colour, the
+    ``(dy, dx)`` offsets of its pixels from the centre, so each move only has to paste them."""
+    side = 2 * radius + 1
     stroke = 1 + 2 * (radius // 6)  # an odd width keeps the cross symmetric about its centre pixel
-    draw.ellipse((x - radius, y - radius, x + radius, y + radius), outline=(0, 0, 0), width=stroke)
     arm = radius - stroke // 2  # the cross reaches the middle of the ring
-    draw.line((x - arm, y, x + arm, y), fill=(0, 255, 255), width=stroke)
-    draw.line((x, y - arm, x, y + arm), fill=(0, 255, 255), width=stroke)
-    return np.array(picture)
+    ring, cross = Image.new("1", (side, side)), Image.new("1", (side, side))
+    ImageDraw.Draw(ring).ellipse((0, 0, side - 1, side - 1), outline=1, width=stroke)
+    draw = ImageDraw.Draw(cross)
+    draw.line((radius - arm, radius, radius + arm, radius), fill=1, width=stroke)
+    draw.line((radius, radius - arm, radius, radius + arm), fill=1, width=stroke)
+    parts = []
+    for canvas, colour in ((ring, (0, 0, 0)), (cross, (0, 255, 255))):
+        dy, dx = np.nonzero(np.array(canvas))
+        parts.append((dy - radius, dx - radius, colour))
+    return parts
+
+
+def _mark(rgb: np.ndarray, xy: tuple[int, int], radius: int) -> np.ndarray:
+    """A copy of ``rgb`` ``(H, W, 3)`` uint8 with the query marker centred on pixel ``xy = (x, y)``."""
+    out = rgb.copy()
+    (height, width), (x, y) = rgb.shape[:2], xy
+    for dy, dx, colour in _marker(radius):
+        ys, xs = y + dy, x + dx
+        inside = (ys >= 0) & (ys < height) & (xs >= 0) & (xs < width)  # the marker may hang over the edge
+        out[ys[inside], xs[inside]] = colour
+    return out
 
 
 class AttentionExplorer(widgets.VBox):
