@@ -10,7 +10,7 @@ from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_featu
 from .explorer import AttentionExplorer, widget_check
 from .maps import key_map, lazy_rows, mass_region, query_map
 from .modules import NONLOCAL_MODES, NonLocal2d, SelfAttention2d
-from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, dot_score, scaled_dot_score
+from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
 from .tasks import (
     COLOURS,
     MIN_GAP,
@@ -42,6 +42,7 @@ __all__ = [
     "GeneralScore",
     "MLPScore",
     "cosine_score",
+    "distance_score",
     "dot_score",
     "scaled_dot_score",
     "query_map",

@@ -20,16 +20,22 @@ from ._checks import (
     check_positive,
     shape_str,
 )
-from .scores import cosine_score, dot_score, scaled_dot_score
+from .scores import cosine_score, distance_score, dot_score, scaled_dot_score
 
 __all__ = ["softmax", "weighted_sum", "attention", "entropy", "SCORES"]
 
 #: The score functions :func:`attention` knows by name.
-SCORES: dict[str, Callable] = {"dot": dot_score, "scaled_dot": scaled_dot_score, "cosine": cosine_score}
+SCORES: dict[str, Callable] = {
+    "dot": dot_score,
+    "scaled_dot": scaled_dot_score,
+    "cosine": cosine_score,
+    "distance": distance_score,
+}
 
 
 def score_function(score: str | Callable) -> Callable:
-    """A score name in :data:`SCORES` (``"dot"``, ``"scaled_dot"``, ``"cosine"``) or a callable → the callable."""
+    """A score name in :data:`SCORES` (``"dot"``, ``"scaled_dot"``, ``"cosine"``, ``"distance"``) or a callable
+    → the callable."""
     if isinstance(score, str):
         if score not in SCORES:
             raise ValueError(f"score must be one of {sorted(SCORES)} or a callable (q, k) -> scores; got {score!r}")
@@ -103,7 +109,7 @@ def attention(
     q ``(..., Nq, d)``, k ``(..., Nk, d)``, v ``(..., Nk, dv)`` →
     ``(output (..., Nq, dv), weights (..., Nq, Nk))``.
 
-    ``score`` is a name in :data:`SCORES` (``"dot"``, ``"scaled_dot"``, ``"cosine"``) or any
+    ``score`` is a name in :data:`SCORES` (``"dot"``, ``"scaled_dot"``, ``"cosine"``, ``"distance"``) or any
     callable / ``nn.Module`` mapping ``(q, k)`` to scores ``(..., Nq, Nk)``. With the default
     ``"scaled_dot"`` the output equals ``torch.nn.functional.scaled_dot_product_attention``.
     """

@@ -17,7 +17,15 @@ from torch import nn
 
 from ._checks import check_batch_dims, check_float_tensor, check_positive_int, check_same_dtype, shape_str
 
-__all__ = ["dot_score", "scaled_dot_score", "cosine_score", "GeneralScore", "AdditiveScore", "MLPScore"]
+__all__ = [
+    "dot_score",
+    "scaled_dot_score",
+    "cosine_score",
+    "distance_score",
+    "GeneralScore",
+    "AdditiveScore",
+    "MLPScore",
+]
 
 
 def _check_qk(q, k, d_q: int | None = None, d_k: int | None = None) -> None:
@@ -66,6 +74,16 @@ def cosine_score(q: torch.Tensor, k: torch.Tensor, eps: float = 1e-8) -> torch.T
     q_hat = q / q.norm(dim=-1, keepdim=True).clamp_min(eps)
     k_hat = k / k.norm(dim=-1, keepdim=True).clamp_min(eps)
     return q_hat @ k_hat.transpose(-2, -1)
+
+
+def distance_score(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """``s[i, j] = -‖q_i - k_j‖²``: the closer the key, the higher. Shapes as :func:`dot_score`.
+
+    Under a softmax with temperature ``T`` this is the Gaussian kernel ``exp(-‖q - k‖² / T)`` of
+    Nadaraya–Watson regression (notebook 01), with ``T = 2σ²``.
+    """
+    _check_qk(q, k)
+    return -torch.cdist(q, k) ** 2
 
 
 class GeneralScore(nn.Module):

@@ -161,7 +161,7 @@ def test_attention_rejects_bad_input():
     q, k, v = rand(3, 4), rand(5, 4), rand(5, 2)
     with pytest.raises(ValueError, match=r"k and v must have the same number of keys Nk.*\(5, 4\).*\(4, 2\)"):
         attention(q, k, v[:4])
-    with pytest.raises(ValueError, match=r"score must be one of \['cosine', 'dot', 'scaled_dot'\].*'dott'"):
+    with pytest.raises(ValueError, match=r"score must be one of \['cosine', 'distance', 'dot', 'scaled_dot'\].*'dott'"):
         attention(q, k, v, score="dott")
     with pytest.raises(TypeError, match=r"score must be a name or a callable.*int"):
         attention(q, k, v, score=3)

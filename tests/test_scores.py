@@ -6,7 +6,16 @@ import pytest
 import torch
 from torch import nn
 
-from attnlib import AdditiveScore, GeneralScore, MLPScore, cosine_score, dot_score, scaled_dot_score
+from attnlib import (
+    AdditiveScore,
+    GeneralScore,
+    MLPScore,
+    attention,
+    cosine_score,
+    distance_score,
+    dot_score,
+    scaled_dot_score,
+)
 
 
 def rand(*shape, seed=0):
@@ -40,6 +49,16 @@ def test_cosine_matches_loop_and_is_bounded():
     torch.testing.assert_close(got, want)
     assert got.abs().max() <= 1 + 1e-6
     assert cosine_score(q, q).diagonal().allclose(torch.ones(4))
+
+
+def test_distance_score_matches_loop_and_is_the_gaussian_kernel():
+    q, k = rand(4, 6, seed=20), rand(7, 6, seed=21)
+    want = loop_scores(q, k, lambda a, b: -((a - b) ** 2).sum())
+    torch.testing.assert_close(distance_score(q, k), want, atol=1e-4, rtol=1e-5)
+    sigma = 0.7  # softmax(-‖q - k‖² / (2σ²)) = normalised exp(-‖q - k‖² / (2σ²))
+    _, weights = attention(q, k, k, score="distance", temperature=2 * sigma**2)
+    kernel = torch.exp(-((q[:, None, :] - k[None, :, :]) ** 2).sum(-1) / (2 * sigma**2))
+    torch.testing.assert_close(weights, kernel / kernel.sum(-1, keepdim=True))
 
 
 def test_cosine_of_zero_vector_is_zero_not_nan():
@@ -109,7 +128,7 @@ def test_learnable_scores_get_gradients():
 
 # ---- bad input -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("fn", [dot_score, scaled_dot_score, cosine_score])
+@pytest.mark.parametrize("fn", [dot_score, scaled_dot_score, cosine_score, distance_score])
 def test_functional_scores_reject_bad_input(fn):
     q, k = rand(3, 4, seed=0), rand(5, 4, seed=1)
     with pytest.raises(ValueError, match=r"same feature size d.*\(3, 4\).*\(5, 3\)"):
