@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import operator
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -84,10 +84,24 @@ def check_mask(mask, scores: torch.Tensor) -> None:
         )
 
 
-def check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
+def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None, what: str = "") -> int:
+    """The one integer check: ``value`` must be an int (numpy ints too; not a bool) in ``[minimum, maximum]``.
+
+    Wrong type → TypeError, wrong value → ValueError; ``what`` says what the number counts, e.g.
+    ``" (a number of channels)"``. Returns it as a Python int.
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int{what}; got {type(value).__name__} {value!r}")
+    value = int(value)
+    low = "" if minimum is None else f"{minimum} <= "
+    high = "" if maximum is None else f" <= {maximum}"
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be an int {low}{name}{high}{what}; got {value}")
     return value
+
+
+def check_positive_int(value, name: str) -> int:
+    return check_int(value, name, minimum=1)
 
 
 def check_hw(value, name: str) -> tuple[int, int]:
@@ -124,3 +138,58 @@ def check_image(image, name: str = "image") -> np.ndarray:
             "(divide a 0–255 image by 255, or pass it as uint8)"
         )
     return image.clip(0.0, 1.0)
+
+
+def check_grid(grid, name: str = "grid") -> tuple[int, int]:
+    """``grid`` = ``(H, W)`` (or an int for a square grid) with positive ints → ``(H, W)``."""
+    return check_hw(grid, name)
+
+
+def check_cell(cell, grid: tuple[int, int], name: str = "query") -> tuple[int, int]:
+    """``cell`` must be ``(row, col)`` with ``0 <= row < H`` and ``0 <= col < W`` of ``grid = (H, W)``."""
+    h, w = grid
+    try:
+        if isinstance(cell, str) or len(cell) != 2 or any(isinstance(c, bool) for c in cell):
+            raise TypeError
+        row, col = operator.index(cell[0]), operator.index(cell[1])  # ints, numpy ints, 0-d int tensors
+    except TypeError:
+        raise TypeError(f"{name} must be a (row, col) pair of ints in feature-map coordinates; got {cell!r}") from None
+    if not (0 <= row < h and 0 <= col < w):
+        raise ValueError(
+            f"{name} (row, col) = ({row}, {col}) is outside the {h}×{w} grid; "
+            f"want 0 <= row < {h} and 0 <= col < {w}"
+        )
+    return row, col
+
+
+def check_prefix(prefix) -> int:
+    """The number of leading non-spatial tokens (class, registers, distillation): an int >= 0."""
+    return check_int(prefix, "prefix", minimum=0, what=" (the number of class/register tokens before the grid)")
+
+
+def check_image_shape(image_shape, name: str = "image_shape") -> tuple[int, int]:
+    """``(H_img, W_img)`` or ``(H_img, W_img, 3)`` → ``(H_img, W_img)``."""
+    if not isinstance(image_shape, tuple | list) or len(image_shape) < 2:
+        raise ValueError(f"{name} must be (H_img, W_img[, 3]); got {image_shape!r}")
+    return check_hw(tuple(image_shape[:2]), name)
+
+
+def cell_centre(query, grid, image_shape) -> tuple[float, float]:
+    """The one query → pixel rule: the centre of feature-map cell ``query = (row, col)`` of ``grid = (h, w)``
+    in an image of ``image_shape = (H_img, W_img[, 3])``, in matplotlib ``imshow`` coordinates (pixel
+    centres at integers) → ``(x, y) = ((col + ½)·W_img/w − ½, (row + ½)·H_img/h − ½)``."""
+    h, w = check_grid(grid)
+    row, col = check_cell(query, (h, w), "query")
+    height, width = check_image_shape(image_shape)
+    return (col + 0.5) * width / w - 0.5, (row + 0.5) * height / h - 0.5
+
+
+def check_feature_map(x, channels: int, name: str = "x") -> None:
+    """``x`` must be a float tensor ``(B, channels, H, W)``."""
+    want = f"(B, {channels}, H, W)"
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor of shape {want}; got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor of shape {want}; got dtype {x.dtype}")
+    if x.dim() != 4 or x.shape[1] != channels:
+        raise ValueError(f"{name} must have shape {want}; got {shape_str(x.shape)}")

@@ -23,10 +23,11 @@ import torch
 from ipyevents import Event
 from PIL import Image, ImageDraw, ImageFont
 
+from ._checks import cell_centre, check_cell, check_grid, check_prefix
 from .attention import softmax
 from .data import resize_image
-from .maps import _cell, _grid, _prefix, query_map
-from .viz import _image_to_rgb, _Painter, _query_to_image_xy
+from .maps import query_map
+from .viz import _image_to_rgb, _Painter
 
 __all__ = ["AttentionExplorer", "widget_check"]
 
@@ -45,7 +46,7 @@ def _encode(rgb: np.ndarray, fmt: str, **options) -> bytes:
 def _marker_xy(query, grid, image_shape) -> tuple[int, int]:
     """The image pixel ``(x, y)`` at the centre of cell ``query = (row, col)`` of ``grid``
     (:func:`attnlib.viz._query_to_image_xy`, rounded half up to whole pixels)."""
-    x, y = _query_to_image_xy(query, grid, image_shape)
+    x, y = cell_centre(query, grid, image_shape)
     return int(x + 0.5), int(y + 0.5)
 
 
@@ -111,10 +112,10 @@ class AttentionExplorer(widgets.VBox):
         upsample: str = "bilinear",
     ):
         super().__init__()
-        self.grid = _grid(grid)
-        self.prefix = _prefix(prefix)
+        self.grid = check_grid(grid)
+        self.prefix = check_prefix(prefix)
         h, w = self.grid
-        query = (h // 2, w // 2) if query is None else _cell(query, self.grid, "query")
+        query = (h // 2, w // 2) if query is None else check_cell(query, self.grid, "query")
         if isinstance(size, bool) or not isinstance(size, int) or size < 8:
             raise ValueError(f"size must be an int >= 8 (the drawn height in pixels); got {size!r}")
         self.weights = weights
@@ -183,7 +184,7 @@ class AttentionExplorer(widgets.VBox):
 
     def select(self, row: int, col: int, *, layer: int | None = None, head: int | None = None) -> None:
         """Move the query to ``(row, col)`` (and optionally pick a layer/head); redraws once."""
-        row, col = _cell((row, col), self.grid, "query")
+        row, col = check_cell((row, col), self.grid, "query")
         picks = {"layer": layer, "head": head}
         for name, value in picks.items():
             if value is None:

@@ -17,45 +17,24 @@ skipped in the query index and dropped from the keys.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from numbers import Real
 
 import torch
 
-from ._checks import check_finite, check_float_tensor, check_hw, check_no_nan, check_positive, shape_str
+from ._checks import (
+    check_cell,
+    check_finite,
+    check_float_tensor,
+    check_grid,
+    check_no_nan,
+    check_positive,
+    check_prefix,
+    shape_str,
+)
 from .attention import score_function, softmax
 
 __all__ = ["query_map", "key_map", "lazy_rows", "mass_region"]
-
-
-def _grid(grid, name: str = "grid") -> tuple[int, int]:
-    """``grid`` = ``(H, W)`` (or an int for a square grid) with positive ints → ``(H, W)``."""
-    return check_hw(grid, name)
-
-
-def _cell(cell, grid: tuple[int, int], name: str) -> tuple[int, int]:
-    """``cell`` must be ``(row, col)`` with ``0 <= row < H`` and ``0 <= col < W``."""
-    h, w = grid
-    try:
-        if isinstance(cell, str) or len(cell) != 2 or any(isinstance(c, bool) for c in cell):
-            raise TypeError
-        row, col = operator.index(cell[0]), operator.index(cell[1])  # ints, numpy ints, 0-d int tensors
-    except TypeError:
-        want = "a (row, col) pair of ints in feature-map coordinates"
-        raise ValueError(f"{name} must be {want}; got {cell!r}") from None
-    if not (0 <= row < h and 0 <= col < w):
-        raise ValueError(
-            f"{name} (row, col) = ({row}, {col}) is outside the {h}×{w} grid; "
-            f"want 0 <= row < {h} and 0 <= col < {w}"
-        )
-    return row, col
-
-
-def _prefix(prefix) -> int:
-    if isinstance(prefix, bool) or not isinstance(prefix, int) or prefix < 0:
-        raise ValueError(f"prefix must be an int >= 0 (the number of CLS/register tokens); got {prefix!r}")
-    return prefix
 
 
 def _check_n(shape, grid: tuple[int, int], prefix: int, what: str) -> None:
@@ -113,16 +92,16 @@ def query_map(weights, query, grid, *, prefix: int = 0, key_grid=None) -> torch.
     Non-local block's 2×2-pooled keys): weights ``(..., prefix + H*W, prefix + H'*W')``, the query
     still indexed on ``grid``, and the result is ``(..., H', W')``. Default: ``key_grid = grid``.
     """
-    h, w = _grid(grid)
-    prefix = _prefix(prefix)
-    kh, kw = (h, w) if key_grid is None else _grid(key_grid, "key_grid")
+    h, w = check_grid(grid)
+    prefix = check_prefix(prefix)
+    kh, kw = (h, w) if key_grid is None else check_grid(key_grid, "key_grid")
     if isinstance(weights, torch.Tensor):  # check the grid against the weights before the query against the grid
         if key_grid is None:
             _check_weights(weights)
             _check_n(weights.shape, (h, w), prefix, "weights")
         else:
             _check_rect_weights(weights, (h, w), (kh, kw), prefix)
-    row, col = _cell(query, (h, w), "query")
+    row, col = check_cell(query, (h, w), "query")
     index = prefix + row * w + col
     if isinstance(weights, torch.Tensor):
         rows = weights[..., index, :]
@@ -153,9 +132,9 @@ def key_map(weights: torch.Tensor, key, grid, *, prefix: int = 0) -> torch.Tenso
     """
     if not isinstance(weights, torch.Tensor) and callable(weights):
         raise TypeError("key_map needs the full weights (..., N_all, N_all): a column needs every row")
-    h, w = _grid(grid)
-    row, col = _cell(key, (h, w), "key")
-    prefix = _prefix(prefix)
+    h, w = check_grid(grid)
+    row, col = check_cell(key, (h, w), "key")
+    prefix = check_prefix(prefix)
     _check_weights(weights)
     _check_n(weights.shape, (h, w), prefix, "weights")
     column = weights[..., prefix:, prefix + row * w + col]

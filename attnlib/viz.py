@@ -25,8 +25,8 @@ import torch
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ._checks import check_image, shape_str
-from .maps import _cell, _grid, mass_region
+from ._checks import cell_centre, check_grid, check_image, shape_str
+from .maps import mass_region
 
 __all__ = ["overlay", "show_map", "show_maps", "mark_query", "save_figure", "NORMALIZE", "UPSAMPLE"]
 
@@ -178,21 +178,10 @@ def overlay(
 # ----------------------------------------------------------------------------- matplotlib figures
 
 
-def _query_to_image_xy(query, grid, image_shape) -> tuple[float, float]:
-    """Centre of feature-map cell ``query = (row, col)`` of a ``grid = (h, w)`` in the image's pixel
-    coordinates as matplotlib's ``imshow`` uses them (pixel centres at integers) → ``(x, y)``."""
-    h, w = _grid(grid)
-    row, col = _cell(query, (h, w), "query")
-    if not isinstance(image_shape, tuple | list) or len(image_shape) < 2:
-        raise ValueError(f"image_shape must be (H_img, W_img[, 3]); got {image_shape!r}")
-    height, width = int(image_shape[0]), int(image_shape[1])
-    return (col + 0.5) * width / w - 0.5, (row + 0.5) * height / h - 0.5
-
-
 def mark_query(ax, query, grid, image_shape):
     """Mark the query pixel on an ``imshow``-ed image: a cyan cross in a black ring at the centre of
     the query's feature-map cell, converted to image coordinates. Returns the marker artist."""
-    x, y = _query_to_image_xy(query, grid, image_shape)
+    x, y = cell_centre(query, grid, image_shape)
     ax.plot(x, y, marker="o", markersize=13, markerfacecolor="none", markeredgecolor="k", markeredgewidth=3)
     (marker,) = ax.plot(x, y, marker="+", markersize=13, color="cyan", markeredgewidth=2.2)
     return marker
@@ -295,7 +284,7 @@ def show_map(
 
 
     m = _map_to_array(attn_map)
-    grid = m.shape if grid is None else _grid(grid)
+    grid = m.shape if grid is None else check_grid(grid)
     colorbar_label = _colorbar_label(colorbar_label, colorbar)
     dim_outside = _dim_outside(dim_outside, mass)
     rgb = overlay(image, m, cmap=cmap, alpha=alpha, normalize=normalize, upsample=upsample)

@@ -76,7 +76,7 @@ def test_images_in_the_wrong_range_are_refused_not_whitened():
 
 
 def test_toy_data_sizes_are_checked():
-    with pytest.raises(ValueError, match=r"d must be a positive int; got -1"):
+    with pytest.raises(ValueError, match=r"d must be an int 1 <= d; got -1"):
         toy_qkv(d=-1)
-    with pytest.raises(ValueError, match=r"n_train must be a positive int; got 0"):
+    with pytest.raises(ValueError, match=r"n_train must be an int 1 <= n_train; got 0"):
         kernel_regression_data(0)

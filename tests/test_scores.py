@@ -152,13 +152,13 @@ def test_learnable_scores_name_the_wrong_size(score):
 
 
 @pytest.mark.parametrize(
-    ("make", "pattern"),
+    ("make", "error", "pattern"),
     [
-        (lambda: GeneralScore(0, 3), r"d_q must be a positive int; got 0"),
-        (lambda: AdditiveScore(4, 3, hidden=0), r"hidden must be a positive int; got 0"),
-        (lambda: MLPScore(4, 3.5, hidden=2), r"d_k must be a positive int; got 3.5"),
+        (lambda: GeneralScore(0, 3), ValueError, r"d_q must be an int 1 <= d_q; got 0"),
+        (lambda: AdditiveScore(4, 3, hidden=0), ValueError, r"hidden must be an int 1 <= hidden; got 0"),
+        (lambda: MLPScore(4, 3.5, hidden=2), TypeError, r"d_k must be an int; got float 3.5"),
     ],
 )
-def test_learnable_scores_reject_bad_sizes(make, pattern):
-    with pytest.raises(ValueError, match=pattern):
+def test_learnable_scores_reject_bad_sizes(make, error, pattern):
+    with pytest.raises(error, match=pattern):
         make()

@@ -1,5 +1,10 @@
-"""Vision attention modules: layers that take a feature map ``(B, C, H, W)`` and return ``(out, weights)``."""
+"""Vision attention modules, one per file: each takes a feature map ``(B, C, H, W)`` and returns ``(out, weights)``.
 
-from .self_attention import NONLOCAL_MODES, NonLocal2d, SelfAttention2d
+- :mod:`.sagan`: :class:`SelfAttention2d`, SAGAN's self-attention layer;
+- :mod:`.non_local`: :class:`NonLocal2d`, the Non-local block and its four pairwise functions.
+"""
+
+from .non_local import NONLOCAL_MODES, NonLocal2d
+from .sagan import SelfAttention2d
 
 __all__ = ["SelfAttention2d", "NonLocal2d", "NONLOCAL_MODES"]

@@ -24,8 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_finite, check_hw, shape_str
-from .modules import NonLocal2d, SelfAttention2d
+from .._checks import check_finite, check_hw, shape_str
+from ..modules import NonLocal2d, SelfAttention2d
 
 __all__ = [
     "COLOURS",

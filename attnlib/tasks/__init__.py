@@ -1,0 +1,30 @@
+"""Tasks the course trains its models on, one per file.
+
+- :mod:`.partners`: every object must report the colour of its partner (notebooks 05–06).
+"""
+
+from .partners import (
+    COLOURS,
+    MIN_GAP,
+    PRETRAINED,
+    SHAPES,
+    PairNet,
+    Pairs,
+    load_pair_net,
+    make_pairs,
+    mask_cover,
+    partner_mass,
+)
+
+__all__ = [
+    "COLOURS",
+    "SHAPES",
+    "MIN_GAP",
+    "PRETRAINED",
+    "Pairs",
+    "make_pairs",
+    "PairNet",
+    "mask_cover",
+    "partner_mass",
+    "load_pair_net",
+]
