@@ -1,15 +1,16 @@
 """attnlib: the small library behind the "Drawing Attention" course.
 
 The data path a learner follows, one module per arrow:
-image (data) → features → scores (scores) → weights (attention) → 2-D map (maps)
+image (data) → features → scores (scores) → weights (attention; capture for real models) → 2-D map (maps)
 → picture (viz) → live widget (explorer).
 """
 
 from .attention import attention, entropy, softmax, weighted_sum
+from .capture import Captured, capture_attention
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
 from .explorer import AttentionExplorer, widget_check
-from .maps import key_map, lazy_rows, mass_region, query_map
-from .modules import NONLOCAL_MODES, NonLocal2d, SelfAttention2d
+from .maps import cls_map, key_map, lazy_rows, mass_region, query_map, rollout
+from .modules import NONLOCAL_MODES, NonLocal2d, SelfAttention2d, VisionTransformer
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
 from .tasks import (
     COLOURS,
@@ -49,6 +50,10 @@ __all__ = [
     "key_map",
     "lazy_rows",
     "mass_region",
+    "cls_map",
+    "rollout",
+    "capture_attention",
+    "Captured",
     "overlay",
     "show_map",
     "show_maps",
@@ -59,6 +64,7 @@ __all__ = [
     "SelfAttention2d",
     "NonLocal2d",
     "NONLOCAL_MODES",
+    "VisionTransformer",
     "COLOURS",
     "SHAPES",
     "MIN_GAP",

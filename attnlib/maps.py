@@ -10,6 +10,8 @@ query ``n`` looks**; reshaping it to ``(H, W)`` gives a picture-shaped map.
 - :func:`lazy_rows`: a ``row_fn(index)`` that computes one row from ``q`` and ``k`` on demand, so a
   map over 65,536 tokens never needs the 16 GiB ``N × N`` matrix.
 - :func:`mass_region`: the smallest set of cells holding a given share of the attention.
+- :func:`cls_map`: a prefix token's row (the class token's, by default) → ``(..., H, W)``.
+- :func:`rollout`: attention rollout (Abnar & Zuidema, 2020), the layers' weights multiplied through.
 
 ``prefix`` counts leading tokens that are not pixels (a CLS token, register tokens): they are
 skipped in the query index and dropped from the keys.
@@ -27,6 +29,7 @@ from ._checks import (
     check_finite,
     check_float_tensor,
     check_grid,
+    check_int,
     check_no_nan,
     check_positive,
     check_prefix,
@@ -34,7 +37,7 @@ from ._checks import (
 )
 from .attention import score_function, softmax
 
-__all__ = ["query_map", "key_map", "lazy_rows", "mass_region"]
+__all__ = ["query_map", "key_map", "lazy_rows", "mass_region", "cls_map", "rollout", "HEAD_FUSIONS"]
 
 
 def _check_n(shape, grid: tuple[int, int], prefix: int, what: str) -> None:
@@ -194,3 +197,86 @@ def mass_region(attn_map: torch.Tensor, mass: float) -> torch.Tensor:
     n_keep = torch.minimum(n_keep, (values > 0).sum(dim=-1, keepdim=True))
     rank = order.argsort(dim=-1)  # rank[c] = position of cell c in the sorted order
     return (rank < n_keep).reshape(attn_map.shape)
+
+
+def cls_map(weights: torch.Tensor, grid, *, prefix: int = 1, token: int = 0) -> torch.Tensor:
+    """Where does the class token look? Row ``token`` (a prefix token; 0 = the class token) of the weights.
+
+    weights ``(..., N_all, N_all)`` with ``N_all = prefix + H * W`` (per-layer, per-head weights
+    ``(layers, B, heads, N, N)`` or a rollout ``(B, N, N)``), ``grid = (H, W)`` → ``(..., H, W)``: the row's
+    patch columns, reshaped row-major. The same as ``weights[..., token, prefix:].reshape(..., H, W)``.
+    """
+    h, w = check_grid(grid)
+    prefix = check_prefix(prefix)
+    _check_weights(weights)
+    _check_n(weights.shape, (h, w), prefix, "weights")
+    if prefix == 0:
+        raise ValueError("cls_map needs prefix >= 1: with prefix=0 there is no class token; use query_map")
+    token = check_int(token, "token", minimum=0, maximum=prefix - 1, what=" (a prefix token: 0 is the class token)")
+    row = weights[..., token, prefix:]
+    check_no_nan(row, "the class token's row of weights")
+    return row.reshape(*row.shape[:-1], h, w)
+
+
+#: How :func:`rollout` merges the heads of one layer into one ``(N, N)`` matrix.
+HEAD_FUSIONS = ("mean", "max", "min")
+
+
+def _fuse_heads(weights: torch.Tensor, head_fusion: str) -> torch.Tensor:
+    """``(layers, ..., heads, N, N)`` → ``(layers, ..., N, N)``."""
+    if head_fusion == "mean":
+        return weights.mean(dim=-3)
+    if head_fusion == "max":
+        return weights.amax(dim=-3)
+    return weights.amin(dim=-3)
+
+
+def _discard_lowest(a: torch.Tensor, prefix: int, ratio: float) -> torch.Tensor:
+    """Set the ``⌊ratio · (N − prefix)⌋`` smallest patch weights of each row to 0; prefix columns are kept."""
+    patches = a[..., prefix:]
+    n_drop = int(ratio * patches.shape[-1])
+    if n_drop == 0:
+        return a
+    lowest = patches.topk(n_drop, dim=-1, largest=False).indices
+    return torch.cat([a[..., :prefix], patches.scatter(-1, lowest, 0.0)], dim=-1)
+
+
+def rollout(
+    weights: torch.Tensor, *, prefix: int = 1, head_fusion: str = "mean", discard_ratio: float = 0.0
+) -> torch.Tensor:
+    """Attention rollout (Abnar & Zuidema, 2020): how much each token draws on each input token, through all layers.
+
+    weights ``(layers, B, heads, N, N)`` (as :func:`~attnlib.capture_attention` returns them; any dims between
+    layers and heads are kept) → ``(B, N, N)``. Per layer ``l``:
+
+    1. fuse the heads: ``A_l`` = their mean (or ``"max"``, ``"min"``: ``head_fusion``);
+    2. optionally drop noise: in each row the ``discard_ratio`` share of lowest patch weights is set to 0
+       (the ``prefix`` columns, class and register tokens, are never dropped);
+    3. add the residual path: ``Â_l = ½ (A_l + I)``, and renormalise each row to sum to 1;
+
+    then multiply from the first layer up, later layers on the left: ``R = Â_L ⋯ Â_2 Â_1``. Row 0 of ``R``
+    is the class token's rollout: ``cls_map(R, grid, prefix=prefix)`` draws it.
+    """
+    check_float_tensor(weights, "weights", "(layers, B, heads, N, N)", min_dim=4)
+    _check_weights(weights)
+    check_no_nan(weights, "weights")
+    prefix = check_prefix(prefix)
+    if prefix >= weights.shape[-1]:
+        raise ValueError(f"prefix={prefix} leaves no patch tokens among the N = {weights.shape[-1]} tokens")
+    if head_fusion not in HEAD_FUSIONS:
+        raise ValueError(f"head_fusion must be one of {HEAD_FUSIONS}; got {head_fusion!r}")
+    if isinstance(discard_ratio, bool) or not isinstance(discard_ratio, Real):
+        raise TypeError(f"discard_ratio must be a number in [0, 1); got {type(discard_ratio).__name__}")
+    if not 0 <= discard_ratio < 1:
+        raise ValueError(f"discard_ratio must be in [0, 1), the share of each row's patch weights to drop; "
+                         f"got {discard_ratio}")
+    fused = _fuse_heads(weights, head_fusion)  # (layers, B, N, N)
+    if discard_ratio > 0:
+        fused = _discard_lowest(fused, prefix, discard_ratio)
+    eye = torch.eye(fused.shape[-1], dtype=fused.dtype, device=fused.device)
+    a_hat = 0.5 * (fused + eye)
+    a_hat = a_hat / a_hat.sum(dim=-1, keepdim=True)  # keepdim: divide row i by row i's sum
+    result = a_hat[0]
+    for layer in a_hat[1:]:
+        result = layer @ result  # later layers on the left
+    return result
