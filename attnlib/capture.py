@@ -34,7 +34,6 @@ from torch import nn
 from torch.nn import functional as F
 
 from ._checks import check_float_tensor, check_grid, shape_str
-from .attention import softmax
 
 __all__ = ["Captured", "capture_attention"]
 
@@ -221,7 +220,9 @@ def _weights(call: dict) -> torch.Tensor:
     b, n_q, n_k = q.shape[0], q.shape[1], k.shape[1]
     q = q.reshape(b, n_q, heads, -1).transpose(1, 2)  # (B, heads, N, d)
     k = k.reshape(b, n_k, heads, -1).transpose(1, 2)
-    return softmax((q @ k.transpose(-2, -1)) * call["scaling"])
+    # torch's fused softmax, not attnlib.softmax: same formula, and several times faster on the ~20 million
+    # weights of a ViT-S batch (no masks or NaN checks needed on a model's own finite projections)
+    return torch.softmax((q @ k.transpose(-2, -1)) * call["scaling"], dim=-1)
 
 
 # ---- the public function --------------------------------------------------------------------------
