@@ -13,11 +13,15 @@ from .modules import NONLOCAL_MODES, NonLocal2d, SelfAttention2d
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
 from .tasks import (
     COLOURS,
+    DIGIT_SIZE,
     MIN_GAP,
     PRETRAINED,
     SHAPES,
+    Digits,
     PairNet,
+    digit_sources,
     load_pair_net,
+    make_cluttered_digits,
     make_pairs,
     mask_cover,
     partner_mass,
@@ -68,6 +72,10 @@ __all__ = [
     "mask_cover",
     "partner_mass",
     "load_pair_net",
+    "DIGIT_SIZE",
+    "Digits",
+    "make_cluttered_digits",
+    "digit_sources",
     "fit",
     "pixel_accuracy",
 ]
