@@ -10,15 +10,19 @@ from .capture import Captured, capture_attention
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
 from .explorer import AttentionExplorer, widget_check
 from .maps import cls_map, key_map, lazy_rows, mass_region, query_map, rollout
-from .modules import NONLOCAL_MODES, NonLocal2d, SelfAttention2d, VisionTransformer
+from .modules import CBAM, NONLOCAL_MODES, InputMask, NonLocal2d, SelfAttention2d, SqueezeExcite, VisionTransformer
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
 from .tasks import (
     COLOURS,
+    DIGIT_SIZE,
     MIN_GAP,
     PRETRAINED,
     SHAPES,
+    Digits,
     PairNet,
+    digit_sources,
     load_pair_net,
+    make_cluttered_digits,
     make_pairs,
     mask_cover,
     partner_mass,
@@ -64,6 +68,9 @@ __all__ = [
     "SelfAttention2d",
     "NonLocal2d",
     "NONLOCAL_MODES",
+    "SqueezeExcite",
+    "CBAM",
+    "InputMask",
     "VisionTransformer",
     "COLOURS",
     "SHAPES",
@@ -74,6 +81,10 @@ __all__ = [
     "mask_cover",
     "partner_mass",
     "load_pair_net",
+    "DIGIT_SIZE",
+    "Digits",
+    "make_cluttered_digits",
+    "digit_sources",
     "fit",
     "pixel_accuracy",
 ]

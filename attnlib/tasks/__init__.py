@@ -1,8 +1,18 @@
 """Tasks the course trains its models on, one per file.
 
 - :mod:`.partners`: every object must report the colour of its partner (notebooks 05–06).
+- :mod:`.digits`: one handwritten digit among fragments of others (notebooks 07, 08, 10).
 """
 
+from .digits import (
+    DIGIT_SIZE,
+    FRAGMENT_SIZE,
+    SPLIT_SEED,
+    TEST_SHARE,
+    Digits,
+    digit_sources,
+    make_cluttered_digits,
+)
 from .partners import (
     COLOURS,
     MIN_GAP,
@@ -27,4 +37,11 @@ __all__ = [
     "mask_cover",
     "partner_mass",
     "load_pair_net",
+    "DIGIT_SIZE",
+    "FRAGMENT_SIZE",
+    "SPLIT_SEED",
+    "TEST_SHARE",
+    "Digits",
+    "digit_sources",
+    "make_cluttered_digits",
 ]
