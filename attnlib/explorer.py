@@ -208,9 +208,13 @@ class AttentionExplorer(widgets.VBox):
         h, w = self.grid
         return f"AttentionExplorer: {self.describe()} on a {h}×{w} grid"
 
-    def _caption(self) -> str:
-        """The line under the still picture: what it shows, and that it is not live."""
-        return f"still picture · {self.describe()} · run the cell for live sliders"
+    def _caption(self, short: bool = False) -> str:
+        """The line under the still picture: what it shows, what the colours mean, and that it is not live
+        (``short``: without the colour range, for narrow pictures)."""
+        attn_map = self.current_map()
+        lo, hi = value_range(attn_map, self.painter.normalize)
+        colours = "" if short else f" · colours {lo:.4f} → {hi:.4f}"
+        return f"still picture · {self.describe()} · peak {attn_map.max().item():.4f}{colours} · run the cell for sliders"
 
     def _still_picture(self) -> np.ndarray:
         """What a reader without a kernel sees: the photo with the query marked and the overlay side by
@@ -222,9 +226,12 @@ class AttentionExplorer(widgets.VBox):
         still[:height, width + gap :] = self.picture
         caption = Image.fromarray(still[height:])
         draw = ImageDraw.Draw(caption)
-        text, room = self._caption(), caption.width - 8  # 4 px margins
-        # text width grows in proportion to font size: measure once at size 10, then scale to fit
-        fit = int(10 * room / draw.textlength(text, font=ImageFont.load_default(size=10)))
+        room = caption.width - 8  # 4 px margins
+        for text in (self._caption(), self._caption(short=True)):
+            # text width grows in proportion to font size: measure once at size 10, then scale to fit
+            fit = int(10 * room / draw.textlength(text, font=ImageFont.load_default(size=10)))
+            if fit >= 7:
+                break
         font = ImageFont.load_default(size=int(np.clip(fit, 6, strip - 4)))
         draw.text((4, strip // 2), text, fill=(255, 255, 255), font=font, anchor="lm")
         still[height:] = np.asarray(caption)

@@ -208,7 +208,7 @@ def mark_query(ax, query, grid, image_shape):
     ``grid = (h, w)``. Returns the marker's image artist."""
     x, y = cell_centre(query, grid, image_shape)
     height, _ = check_image_shape(image_shape)
-    r = marker_radius(height) * max(1.0, 256 / height) * height / 256 + 0.5  # a small image gets a 256-px-sized marker
+    r = height * (1 / 36 + 1 / 512)  # the explorer's proportions (7.5 px at 256 px high), at any resolution
     limits = ax.get_xlim(), ax.get_ylim()
     marker = ax.imshow(_marker_stamp(24), extent=(x - r, x + r, y + r, y - r), interpolation="antialiased", zorder=5)
     ax.set_xlim(*limits[0])

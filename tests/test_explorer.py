@@ -204,7 +204,9 @@ def test_still_picture_shows_photo_overlay_and_caption():
     w = weights(2, 3, seed=7)
     e = AttentionExplorer(image(), w, GRID, size=64)  # drawn at 64 × 128
     e.select(5, 3, layer=1, head=2)
-    assert e._caption() == "still picture · query (5, 3), layer 1, head 2 · run the cell for live sliders"
+    row = w[1, 2, 5 * 16 + 3]  # the shown map, taken by hand: its peak and (min–max) colour range are in the caption
+    want = f"peak {row.max():.4f} · colours {row.min():.4f} → {row.max():.4f}"
+    assert e._caption() == f"still picture · query (5, 3), layer 1, head 2 · {want} · run the cell for sliders"
     still = e._still_picture()
     assert still.dtype == np.uint8 and still.shape == (64 + 16, 128 + 4 + 128, 3)  # 16-px caption strip, 4-px gap
     photo, overlaid, strip = still[:64, :128], still[:64, 132:], still[64:]
@@ -258,3 +260,14 @@ def test_live_frames_decode_to_the_picture():
     np.testing.assert_array_equal(np.asarray(decoded), e.picture)
     rgb = np.random.default_rng(0).integers(0, 256, size=(13, 7, 3), dtype=np.uint8)
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(encode(rgb, "BMP")))), rgb)
+
+
+def test_readout_names_the_peak_and_the_colour_range():
+    w = weights(seed=8)
+    e = AttentionExplorer(image(), w, GRID, size=32, normalize=(0.0, 0.5))
+    e.select(2, 9)
+    row = w[2 * 16 + 9]
+    peak = int(row.argmax())
+    assert f"peak {row.max():.4f} at ({peak // 16}, {peak % 16})" in e.readout.value
+    assert "colour bar 0.0000 → 0.5000" in e.readout.value  # a fixed range is shown as given
+    assert e.colour_bar.value[:8] == b"\x89PNG\r\n\x1a\n"
