@@ -214,7 +214,8 @@ class AttentionExplorer(widgets.VBox):
         attn_map = self.current_map()
         lo, hi = value_range(attn_map, self.painter.normalize)
         colours = "" if short else f" · colours {lo:.4f} → {hi:.4f}"
-        return f"still picture · {self.describe()} · peak {attn_map.max().item():.4f}{colours} · run the cell for sliders"
+        peak = f"peak {attn_map.max().item():.4f}"
+        return f"still picture · {self.describe()} · {peak}{colours} · run the cell for sliders"
 
     def _still_picture(self) -> np.ndarray:
         """What a reader without a kernel sees: the photo with the query marked and the overlay side by
