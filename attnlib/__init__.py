@@ -76,7 +76,7 @@ __all__ = [
 ]
 
 
-_LAZY = {"AttentionExplorer": "explorer", "widget_check": "explorer"}
+_LAZY = {"AttentionExplorer": "explorer", "widget_check": "exercises.widget_check"}
 
 
 def __getattr__(name: str):

@@ -97,13 +97,14 @@ def test_static_fallback_is_deterministic_text_and_the_current_png():
     np.testing.assert_array_equal(decode(base64.b64decode(bundle["image/png"])), check.picture)
 
 
-@pytest.mark.parametrize("bad", [0.0, 0.05, 4.5, True, "1"])
-def test_rejects_temperature_outside_the_slider(bad):
-    with pytest.raises(ValueError, match="temperature"):
+@pytest.mark.parametrize(("bad", "error"), [(0.0, ValueError), (0.05, ValueError), (4.5, ValueError),
+                                            (True, TypeError), ("1", TypeError)])
+def test_rejects_temperature_outside_the_slider(bad, error):
+    with pytest.raises(error, match="temperature"):
         widget_check(bad)
 
 
-@pytest.mark.parametrize("bad", [8, 64.0, True])
-def test_rejects_bad_size(bad):
-    with pytest.raises(ValueError, match="size"):
+@pytest.mark.parametrize(("bad", "error"), [(8, ValueError), (64.0, TypeError), (True, TypeError)])
+def test_rejects_bad_size(bad, error):
+    with pytest.raises(error, match="size"):
         widget_check(size=bad)
