@@ -8,10 +8,11 @@ returns ``True``/``False`` so a notebook can ``assert`` on it.
 
 Layout: ``_harness.py`` runs the cases and prints the line (``_run``, ``_compare``,
 ``_Fail``, …); ``nbNN.py`` holds the checkers notebook NN calls, with the hints
-for that notebook's likely mistakes (``nb00.py`` is notebook 00's, and also the
-place for its set-up helpers). This file re-exports every checker, so notebooks
-write ``from attnlib.exercises import check_…``. A new notebook adds its own
-``nbNN.py`` and one import line here; its tests go in ``tests/test_exercises_nbNN.py``.
+for that notebook's likely mistakes; ``widget_check.py`` is notebook 00's slider
+test (a widget, loaded lazily as ``attnlib.widget_check``, not re-exported here).
+This file re-exports every checker, so notebooks write
+``from attnlib.exercises import check_…``. A new notebook adds its own ``nbNN.py``
+and one import line here; its tests go in ``tests/test_exercises_nbNN.py``.
 """
 
 from .nb00 import check_normalise_rows

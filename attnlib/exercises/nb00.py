@@ -1,7 +1,7 @@
 """Notebook 00 (start here): the first exercise, ``normalise_rows``.
 
-The course's set-up helpers for notebook 00 (``widget_check``, the slider test, today in
-``attnlib.explorer``) are to move here too.
+Notebook 00's slider test, ``widget_check``, is a widget rather than a checker: it lives in
+``widget_check.py`` next to this file, so that importing the checkers never loads ipywidgets.
 """
 
 from __future__ import annotations
