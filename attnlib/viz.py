@@ -363,7 +363,8 @@ def _picture(image, m: np.ndarray, query, grid, ax, *, mass, dim_outside, **styl
         outside = _cells_to_pixels(~inside, rgb.shape)  # (H_img, W_img) bool
         rgb[outside] = ((1 - _DIM) * rgb[outside] + 0.5).astype(np.uint8)  # a black layer of opacity _DIM
     ax.imshow(rgb)
-    mark_query(ax, query, grid, rgb.shape)
+    if query is not None:  # None: a class token's map, which has no cell to mark
+        mark_query(ax, query, grid, rgb.shape)
     if inside is not None and inside.any():
         _outline_cells(ax, inside, rgb.shape)
     ax.set_axis_off()
@@ -372,7 +373,8 @@ def _picture(image, m: np.ndarray, query, grid, ax, *, mass, dim_outside, **styl
 
 def _decorate(ax, m, query, *, title, mass, dim_outside, colorbar, colorbar_label, fontsize, cmap, normalize):
     """Decoration: the title (always naming the query), the mass note, and the colour bar."""
-    text = f"query ({int(query[0])}, {int(query[1])})" if title is None else f"{title} · query ({query[0]}, {query[1]})"
+    where = "query: class token" if query is None else f"query ({int(query[0])}, {int(query[1])})"
+    text = where if title is None else f"{title} · {where}"
     if mass is not None:
         text += f"\ncontour: {mass:.0%} of the attention" + (", rest dimmed" if dim_outside else "")
     ax.set_title(text, fontsize=fontsize)
@@ -407,7 +409,8 @@ def show_map(image, attn_map, query, *, ax=None, title=None, grid=None, colorbar
     """Draw one overlay on ``ax`` (a new figure if None) with the query pixel marked → the axes.
 
     image ``(H_img, W_img[, 3])``; attn_map ``(h, w)``, one query's map (from :func:`attnlib.query_map`);
-    ``query = (row, col)`` on ``grid``, the grid the queries live on (default: the map's own ``(h, w)``;
+    ``query = (row, col)`` on ``grid`` (None for a class token's map: nothing marked, the title says so), the grid
+    the queries live on (default: the map's own ``(h, w)``;
     give it when the keys sit on a coarser grid, e.g. 2×2-pooled keys: a 4 × 4 map with ``grid=(8, 8)``
     is drawn on its 4 × 4 cells and the query marked at its own 8 × 8 cell).
 
@@ -441,8 +444,8 @@ def show_maps(image, maps, queries, *, titles=None, ncols=None, figsize=None, **
     """A grid of overlays, e.g. one per head or one per query → the matplotlib Figure.
 
     ``maps``: a sequence of ``(h, w)`` maps or an ``(n, h, w)`` tensor/array; ``queries``: one
-    ``(row, col)`` for all maps or a sequence of ``n`` of them; ``titles``: ``n`` strings or None
-    (each title gets its query pixel appended); ``ncols`` defaults to ``min(n, 4)``; ``figsize``
+    ``(row, col)`` for all maps or a sequence of ``n`` of them (None: class-token maps); ``titles``: ``n``
+    strings or None (each title gets its query pixel appended); ``ncols`` defaults to ``min(n, 4)``; ``figsize``
     ``(width, height)`` in inches (default 3.4 × 3.4 per panel); other keyword
     arguments (``normalize``, ``colorbar_label``, ``grid``, ``mass``, ``fontsize``, …) go to
     :func:`show_map`, the same for every map.
@@ -457,10 +460,10 @@ def show_maps(image, maps, queries, *, titles=None, ncols=None, figsize=None, **
     n = len(maps)
     if n == 0:
         raise ValueError("maps is empty; pass at least one (h, w) map")
-    if _is_cell(queries):
+    if queries is None or _is_cell(queries):
         queries = [queries] * n
     queries = list(queries)
-    if len(queries) != n or not all(_is_cell(q) for q in queries):
+    if len(queries) != n or not all(q is None or _is_cell(q) for q in queries):
         raise ValueError(f"queries must be one (row, col) or {n} of them (one per map); got {queries!r}")
     if titles is not None and (isinstance(titles, str) or len(titles) != n):
         raise ValueError(f"titles must be None or a sequence of {n} strings (one per map); got {titles!r}")

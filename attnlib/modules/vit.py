@@ -12,6 +12,8 @@ count ``num_heads`` and ``scaling = 1/√d`` (d = dim / heads), the names Huggin
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 from torch import nn
 
@@ -19,7 +21,7 @@ from .._checks import check_float_tensor, check_hw, check_int, shape_str
 from ..attention import attention
 from ._tokens import tokens
 
-__all__ = ["VisionTransformer", "SelfAttentionHeads", "Block"]
+__all__ = ["VisionTransformer", "SelfAttentionHeads", "Block", "DIGITS_VIT", "load_digits_vit"]
 
 
 class SelfAttentionHeads(nn.Module):
@@ -66,11 +68,29 @@ class Block(nn.Module):
         return x + self.mlp(self.norm2(x))
 
 
+def _patch_embedding(in_channels: int, dim: int, p: int, stem: int) -> nn.Module:
+    """images ``(B, C, H, W)`` → ``(B, dim, H / p, W / p)``: one vector per ``p × p`` patch."""
+    if stem == 0:
+        return nn.Conv2d(in_channels, dim, kernel_size=p, stride=p)
+    if p % 4:
+        raise ValueError(f"a stem halves the resolution twice, so patch_size must be a multiple of 4; got {p}")
+
+    def conv_bn_pool(a: int, b: int) -> list[nn.Module]:
+        return [nn.Conv2d(a, b, 3, padding=1), nn.BatchNorm2d(b), nn.ReLU(), nn.MaxPool2d(2)]
+
+    return nn.Sequential(*conv_bn_pool(in_channels, stem), *conv_bn_pool(stem, stem),
+                         nn.Conv2d(stem, dim, kernel_size=p // 4, stride=p // 4))
+
+
 class VisionTransformer(nn.Module):
     """A small ViT classifier: images ``(B, in_channels, H, W)`` → class scores ``(B, num_classes)``.
 
     image_size: ``H`` (square) or ``(H, W)``, each a multiple of ``patch_size``; ``grid = (H // p, W // p)``.
     registers: extra learned tokens after the class token (Darcet et al., 2024), with no position embedding.
+    stem: 0 for the plain patch embedding (one ``p × p`` convolution with stride ``p``); ``c > 0`` for a small
+    convolutional stem first (Xiao et al., 2021): twice [3×3 conv to ``c`` channels, batch norm, ReLU, 2×2 max
+    pool], then a ``p/4 × p/4`` convolution with stride ``p/4``. Still one token per ``p × p`` patch, but each
+    token sees its patch plus a 3-pixel border, and small data trains in seconds instead of minutes.
     Attributes ``grid`` and ``prefix = 1 + registers`` say where the patch tokens sit.
     """
 
@@ -86,6 +106,7 @@ class VisionTransformer(nn.Module):
         num_heads: int = 4,
         mlp_ratio: int = 2,
         registers: int = 0,
+        stem: int = 0,
     ):
         super().__init__()
         h, w = check_hw(image_size, "image_size")
@@ -98,7 +119,7 @@ class VisionTransformer(nn.Module):
         self.prefix = 1 + self.registers
         depth = check_int(depth, "depth", minimum=1)
         num_classes = check_int(num_classes, "num_classes", minimum=1)
-        self.patch_embed = nn.Conv2d(in_channels, dim, kernel_size=p, stride=p)  # one token per patch
+        self.patch_embed = _patch_embedding(self.in_channels, dim, p, check_int(stem, "stem", minimum=0))
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
         self.register_tokens = nn.Parameter(torch.zeros(1, self.registers, dim))
         self.pos_embed = nn.Parameter(0.02 * torch.randn(1, 1 + self.grid[0] * self.grid[1], dim))
@@ -125,3 +146,15 @@ class VisionTransformer(nn.Module):
 
     def extra_repr(self) -> str:
         return f"image_size={self.image_size}, grid={self.grid}, prefix={self.prefix}"
+
+
+#: The ViT that ``scripts/train_vit.py`` trains on cluttered digits (48 × 48, 6 × 6 patches of 8 × 8 pixels).
+DIGITS_VIT = dict(image_size=48, patch_size=8, in_channels=1, num_classes=10, dim=64, depth=3, num_heads=4, stem=16)
+_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "vit_digits.pt"
+
+
+def load_digits_vit() -> VisionTransformer:
+    """The small ViT trained on cluttered digits by ``scripts/train_vit.py`` (shipped weights), in eval mode."""
+    model = VisionTransformer(**DIGITS_VIT)
+    model.load_state_dict(torch.load(_WEIGHTS, weights_only=True))
+    return model.eval()
