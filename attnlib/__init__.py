@@ -12,7 +12,16 @@ from .attention import attention, entropy, softmax, weighted_sum
 from .capture import Captured, capture_attention
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
 from .maps import cls_map, key_map, lazy_rows, mass_region, query_map, rollout
-from .modules import CBAM, NONLOCAL_MODES, InputMask, NonLocal2d, SelfAttention2d, SqueezeExcite, VisionTransformer
+from .modules import (
+    CBAM,
+    NONLOCAL_MODES,
+    InputMask,
+    NonLocal2d,
+    SelfAttention2d,
+    SqueezeExcite,
+    VisionTransformer,
+    load_digits_vit,
+)
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
 from .tasks import (
     COLOURS,
@@ -75,6 +84,7 @@ __all__ = [
     "CBAM",
     "InputMask",
     "VisionTransformer",
+    "load_digits_vit",
     "COLOURS",
     "SHAPES",
     "MIN_GAP",

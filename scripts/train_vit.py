@@ -4,10 +4,11 @@ The model is ``VisionTransformer(**DIGITS_VIT)``: 48 × 48 pictures, a 6 × 6 gr
 3 pre-norm blocks of 4 heads (attnlib's ``attention``), 64 wide, a small convolutional stem. Data: 8,000 training
 pictures of ``make_cluttered_digits`` (split "train", seed 0), 1,000 held-out ones (split "test", seed 1: digits
 never seen in training). 1,000 steps of AdamW on batches of 64 with a one-cycle learning rate, one thread, fixed
-seeds: a retrain writes the same bytes. The script asserts held-out accuracy ≥ 0.9 and prints its training time.
+seeds: a retrain writes the same bytes (torch.save records the file's name inside the archive, so compare
+files of the same name). The script asserts held-out accuracy ≥ 0.9 and prints its training time.
 
     .venv/bin/python scripts/train_vit.py            # writes attnlib/weights/vit_digits.pt
-    .venv/bin/python scripts/train_vit.py --out /tmp/vit.pt
+    .venv/bin/python scripts/train_vit.py --out /tmp/retrain/vit_digits.pt   # then: sha256sum both
 """
 
 from __future__ import annotations

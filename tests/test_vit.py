@@ -4,8 +4,7 @@ import matplotlib
 import pytest
 import torch
 
-from attnlib import VisionTransformer, capture_attention, make_cluttered_digits, show_map, show_maps
-from attnlib.modules.vit import load_digits_vit
+from attnlib import VisionTransformer, capture_attention, load_digits_vit, make_cluttered_digits, show_map, show_maps
 
 
 def test_tokens_are_class_registers_then_patches_row_major():

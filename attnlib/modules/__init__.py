@@ -10,7 +10,7 @@
 from .gates import CBAM, ChannelGate, InputMask, SpatialGate, SqueezeExcite
 from .non_local import NONLOCAL_MODES, NonLocal2d
 from .sagan import SelfAttention2d
-from .vit import VisionTransformer
+from .vit import VisionTransformer, load_digits_vit
 
 __all__ = [
     "SelfAttention2d",
@@ -22,4 +22,5 @@ __all__ = [
     "SpatialGate",
     "InputMask",
     "VisionTransformer",
+    "load_digits_vit",
 ]
