@@ -338,3 +338,17 @@ def test_masks_are_refused():
     with pytest.raises(ValueError, match="src_key_padding_mask"):
         capture_attention(layer, tokens, grid=(2, 2), src_key_padding_mask=pad)
     assert hooks_left(layer) == 0
+
+
+def test_attnlib_never_imports_transformers():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, torch, attnlib\n"
+        "model = attnlib.VisionTransformer(image_size=16, patch_size=4, dim=8, depth=1, num_heads=2).eval()\n"
+        "attnlib.capture_attention(model, torch.rand(1, 1, 16, 16))\n"
+        "print('transformers' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
