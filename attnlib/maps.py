@@ -280,8 +280,8 @@ def rollout(
     fused = _fuse_heads(weights, head_fusion)  # (layers, B, N, N)
     if discard_ratio > 0:
         fused = _discard_lowest(fused, prefix, discard_ratio)
-    eye = torch.eye(fused.shape[-1], dtype=fused.dtype, device=fused.device)
-    a_hat = 0.5 * (fused + eye)
+    a_hat = 0.5 * fused
+    a_hat.diagonal(dim1=-2, dim2=-1).add_(0.5)  # ½ (A + I): the residual path
     a_hat = a_hat / a_hat.sum(dim=-1, keepdim=True)  # keepdim: divide row i by row i's sum
     result = a_hat[0]
     for layer in a_hat[1:]:
