@@ -119,3 +119,11 @@ def test_errors_are_named():
         cls_map(w, (1, 5), prefix=0)
     with pytest.raises(ValueError, match="token must be"):
         cls_map(w, (2, 2), prefix=1, token=1)
+
+
+def test_nan_weights_are_named():
+    w = torch.softmax(torch.randn(2, 1, 2, 5, 5), dim=-1)
+    w[1, 0, 1, 3, 2] = float("nan")
+    for fusion in ("mean", "max", "min"):
+        with pytest.raises(ValueError, match="weights contains 1 NaN"):
+            rollout(w, head_fusion=fusion)
