@@ -13,13 +13,17 @@ from .modules import CBAM, NONLOCAL_MODES, InputMask, NonLocal2d, SelfAttention2
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
 from .tasks import (
     COLOURS,
+    DIGIT_NETS,
     DIGIT_SIZE,
     MIN_GAP,
     PRETRAINED,
     SHAPES,
+    DigitNet,
     Digits,
     PairNet,
+    box_mass,
     digit_sources,
+    load_digit_net,
     load_pair_net,
     make_cluttered_digits,
     make_pairs,
@@ -79,6 +83,10 @@ __all__ = [
     "Digits",
     "make_cluttered_digits",
     "digit_sources",
+    "DIGIT_NETS",
+    "DigitNet",
+    "box_mass",
+    "load_digit_net",
     "fit",
     "pixel_accuracy",
 ]
