@@ -33,7 +33,7 @@ from .tasks import (
     partner_mass,
 )
 from .train import fit, pixel_accuracy
-from .viz import Painter, mark_query, overlay, save_figure, show_map, show_maps
+from .viz import Painter, mark_query, overlay, save_figure, show_gate, show_map, show_maps
 
 __version__ = "0.1.0"
 
@@ -63,6 +63,7 @@ __all__ = [
     "Painter",
     "show_map",
     "show_maps",
+    "show_gate",
     "mark_query",
     "save_figure",
     "AttentionExplorer",
