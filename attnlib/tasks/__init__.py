@@ -12,6 +12,7 @@ from .digits import (
     SPLIT_SEED,
     TEST_SHARE,
     Digits,
+    box_mask,
     digit_sources,
     make_cluttered_digits,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "Digits",
     "digit_sources",
     "make_cluttered_digits",
+    "box_mask",
     "GATES",
     "DIGIT_NETS",
     "DigitNet",

@@ -17,6 +17,7 @@ from torch import nn
 
 from .._checks import check_feature_map, check_float_tensor, check_int, shape_str
 from ..modules import CBAM, InputMask, SqueezeExcite
+from .digits import box_mask
 
 __all__ = ["GATES", "DIGIT_NETS", "DigitNet", "box_mass", "load_digit_net"]
 
@@ -121,9 +122,7 @@ def box_mass(weights: torch.Tensor, boxes: torch.Tensor, size: int = 48) -> tupl
     if (weights < 0).any() or not torch.isfinite(weights).all():
         raise ValueError("weights must be finite and ≥ 0 (gate weights are in (0, 1))")
     pixels = F.interpolate(weights.detach()[:, None].double(), size=(size, size), mode="nearest")[:, 0]
-    rows = torch.arange(size)
-    top, left, height, width = boxes.T[:, :, None]
-    inside = ((rows >= top) & (rows < top + height))[:, :, None] & ((rows >= left) & (rows < left + width))[:, None, :]
+    inside = box_mask(boxes, size)  # (n, size, size)
     share = (pixels * inside).sum((1, 2)) / pixels.sum((1, 2)).clamp_min(1e-12)
     return float(share.mean()), float(inside.double().mean())
 
