@@ -57,7 +57,7 @@ class SqueezeExcite(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        check_feature_map(x, self.channels)
+        check_feature_map(x, self.channels, dtype=self.fc[0].weight.dtype)
         z = x.mean(dim=(2, 3))  # squeeze: (B, C)
         s = self.fc(z)  # excite: (B, C), in (0, 1)
         return x * s[:, :, None, None], s
@@ -134,7 +134,7 @@ class CBAM(nn.Module):
         self.SpatialGate = SpatialGate(self.kernel_size)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        check_feature_map(x, self.channels)
+        check_feature_map(x, self.channels, dtype=self.SpatialGate.spatial.conv.weight.dtype)
         if min(x.shape[-2:]) < self.kernel_size:
             raise ValueError(
                 f"x's map {x.shape[-2]}×{x.shape[-1]} is smaller than the spatial gate's "
@@ -197,7 +197,7 @@ class InputMask(nn.Module):
             self.net[-1].bias.fill_(float(start_logit))
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        check_feature_map(images, self.in_channels, name="images")
+        check_feature_map(images, self.in_channels, name="images", dtype=self.net[0].weight.dtype)
         height, width = images.shape[-2:]
         if height < 4 or width < 4:
             raise ValueError(f"images must be at least 4×4 (the mask net pools twice); got {height}×{width}")

@@ -77,7 +77,7 @@ class DigitNet(nn.Module):
         self.classifier = nn.Linear(channels, 10)
 
     def forward(self, images: torch.Tensor, *, zero_channels: torch.Tensor | None = None):
-        check_feature_map(images, 1, name="images")
+        check_feature_map(images, 1, name="images", dtype=self.features[0].weight.dtype)
         weights = None
         if self.config["gate"] == "input":
             images, weights = self.gate(images)  # mask (B, H, W) on the picture
