@@ -30,6 +30,7 @@ def test_excitation_names_the_likely_mistakes(capsys):
         "not their sum": lambda x, w1, w2: excitation(x, w1, w2, pool=lambda t: t.sum(dim=(2, 3))),
         "a gate is a sigmoid": lambda x, w1, w2: excitation(x, w1, w2, act=lambda t: torch.softmax(t, dim=-1)),
         "ReLU between": lambda x, w1, w2: torch.sigmoid((x.mean(dim=(2, 3)) @ w1.T) @ w2.T),
+        "its transpose": lambda x, w1, w2: torch.sigmoid(torch.relu(x.mean(dim=(2, 3)) @ w1) @ w2),
         "not the scaled feature map": lambda x, w1, w2: x * excitation(x, w1, w2)[:, :, None, None],
         "trailing 1 × 1": lambda x, w1, w2: excitation(x, w1, w2)[:, :, None, None],
     }
@@ -45,6 +46,9 @@ def test_spatial_pool_names_the_likely_mistakes(capsys):
         "over the channels (dim 1)": lambda x: torch.stack([x.amax(dim=(2, 3)), x.mean(dim=(2, 3))], dim=1)[..., None],
         "2 channels": lambda x: x.amax(dim=1),
         "(values, indices)": lambda x: x.max(dim=1),
+        "keep the values only": lambda x: torch.stack([x.max(dim=1), x.mean(dim=1)], dim=1),
+        "dim 0 is the batch": lambda x: torch.stack([x.amax(dim=1), x.mean(dim=1)], dim=0),
+        "lost their channel axis": lambda x: torch.cat([x.amax(dim=1), x.mean(dim=1)], dim=1),
     }
     for words, fn in mistakes.items():
         ok, out = run(capsys, check_spatial_pool, fn)

@@ -20,6 +20,11 @@ def check_excitation(fn) -> bool:
             return act(relu(z @ w1.T) @ w2.T)
 
         def name_the_bug(got, want):
+            if isinstance(got, Exception):
+                if "cannot be multiplied" in str(got):
+                    return ("w1 is (C//r, C), stored as nn.Linear stores weights (out, in): a (B, C) row of "
+                            "means meets its transpose, and so does the hidden (B, C//r) meet w2's.")
+                return ""
             if isinstance(got, torch.Tensor) and got.shape == x.shape:
                 return "return the weights s (B, C), not the scaled feature map x · s."
             if isinstance(got, torch.Tensor) and got.shape == (*want.shape, 1, 1):
@@ -56,7 +61,7 @@ def check_spatial_pool(fn) -> bool:
         top, mean = x.amax(1, keepdim=True), x.mean(1, keepdim=True)
 
         def name_the_bug(got, want):
-            if isinstance(got, tuple | list):
+            if isinstance(got, tuple | list) or (isinstance(got, Exception) and "return_types" in str(got)):
                 return "max over a dim returns (values, indices) in PyTorch: keep the values only."
             if _close(got, torch.cat([mean, top], 1)):
                 return ("[mean, max] is timm's order; the CBAM authors' code, whose trained conv you feed, stacks "
@@ -64,8 +69,13 @@ def check_spatial_pool(fn) -> bool:
             if not isinstance(got, torch.Tensor):
                 return ""
             b, _, h, w = x.shape
+            if got.shape == (2, b, h, w) or got.shape == (2, b, 1, h, w):
+                return "stack the two maps along dim 1, the channel axis; dim 0 is the batch."
             if got.shape in ((b, h, w), (b, 1, h, w)):
                 return "stack both pooled maps along the channel axis: the result has 2 channels."
+            if got.dim() == 3 and got.shape[0] == b:
+                return ("the pooled maps lost their channel axis: keep it when pooling (keepdim) before joining "
+                        "them, or stack them as a new axis 1.")
             if got.shape[-2:] != (h, w):
                 return "pool over the channels (dim 1), one value per pixel, not over the H × W positions."
             return ""
