@@ -9,18 +9,41 @@ from .attention import attention, entropy, softmax, weighted_sum
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
 from .explorer import AttentionExplorer, widget_check
 from .maps import key_map, lazy_rows, mass_region, query_map
-from .modules import NONLOCAL_MODES, NonLocal2d, SelfAttention2d
+from .modules import (
+    NONLOCAL_MODES,
+    BahdanauDecoder,
+    ClipClassifier,
+    DateTranslator,
+    FramePooling,
+    NonLocal2d,
+    SelfAttention2d,
+)
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
 from .tasks import (
     COLOURS,
+    EVENTS,
+    FORMATS,
+    FRAMES,
+    INPUT_VOCAB,
+    ISO_LENGTH,
     MIN_GAP,
+    OUTPUT_VOCAB,
     PRETRAINED,
     SHAPES,
+    CharVocab,
     PairNet,
+    event_mass,
+    is_test_date,
+    load_clip_classifier,
+    load_date_translator,
     load_pair_net,
+    make_clips,
+    make_dates,
     make_pairs,
     mask_cover,
     partner_mass,
+    translate_dates,
+    write_date,
 )
 from .train import fit, pixel_accuracy
 from .viz import mark_query, overlay, save_figure, show_map, show_maps
@@ -68,6 +91,25 @@ __all__ = [
     "mask_cover",
     "partner_mass",
     "load_pair_net",
+    "BahdanauDecoder",
+    "DateTranslator",
+    "FramePooling",
+    "ClipClassifier",
+    "FORMATS",
+    "ISO_LENGTH",
+    "CharVocab",
+    "INPUT_VOCAB",
+    "OUTPUT_VOCAB",
+    "write_date",
+    "is_test_date",
+    "make_dates",
+    "translate_dates",
+    "load_date_translator",
+    "EVENTS",
+    "FRAMES",
+    "make_clips",
+    "event_mass",
+    "load_clip_classifier",
     "fit",
     "pixel_accuracy",
 ]

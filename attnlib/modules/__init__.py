@@ -1,10 +1,22 @@
 """Vision attention modules, one per file: each takes a feature map ``(B, C, H, W)`` and returns ``(out, weights)``.
 
 - :mod:`.sagan`: :class:`SelfAttention2d`, SAGAN's self-attention layer;
-- :mod:`.non_local`: :class:`NonLocal2d`, the Non-local block and its four pairwise functions.
+- :mod:`.non_local`: :class:`NonLocal2d`, the Non-local block and its four pairwise functions;
+- :mod:`.temporal`: attention over time: :class:`DateTranslator` (a GRU encoder with a
+  :class:`BahdanauDecoder`, alignment ``(B, T_out, T_in)``) and :class:`ClipClassifier` (per-frame CNN +
+  :class:`FramePooling`, frame weights ``(B, T)``). These take sequences, not feature maps.
 """
 
 from .non_local import NONLOCAL_MODES, NonLocal2d
 from .sagan import SelfAttention2d
+from .temporal import BahdanauDecoder, ClipClassifier, DateTranslator, FramePooling
 
-__all__ = ["SelfAttention2d", "NonLocal2d", "NONLOCAL_MODES"]
+__all__ = [
+    "SelfAttention2d",
+    "NonLocal2d",
+    "NONLOCAL_MODES",
+    "BahdanauDecoder",
+    "DateTranslator",
+    "FramePooling",
+    "ClipClassifier",
+]

@@ -1,8 +1,24 @@
 """Tasks the course trains its models on, one per file.
 
-- :mod:`.partners`: every object must report the colour of its partner (notebooks 05–06).
+- :mod:`.partners`: every object must report the colour of its partner (notebooks 05–06);
+- :mod:`.dates`: rewrite a written date as ISO "yyyy-mm-dd" (notebook 09);
+- :mod:`.clips`: which symbol flashed in one frame of a clip (notebook 09).
 """
 
+from .clips import EVENTS, FRAMES, Clips, event_mass, load_clip_classifier, make_clips
+from .dates import (
+    FORMATS,
+    INPUT_VOCAB,
+    ISO_LENGTH,
+    OUTPUT_VOCAB,
+    CharVocab,
+    Dates,
+    is_test_date,
+    load_date_translator,
+    make_dates,
+    translate_dates,
+    write_date,
+)
 from .partners import (
     COLOURS,
     MIN_GAP,
@@ -27,4 +43,21 @@ __all__ = [
     "mask_cover",
     "partner_mass",
     "load_pair_net",
+    "FORMATS",
+    "ISO_LENGTH",
+    "CharVocab",
+    "INPUT_VOCAB",
+    "OUTPUT_VOCAB",
+    "Dates",
+    "write_date",
+    "is_test_date",
+    "make_dates",
+    "translate_dates",
+    "load_date_translator",
+    "EVENTS",
+    "FRAMES",
+    "Clips",
+    "make_clips",
+    "event_mass",
+    "load_clip_classifier",
 ]
