@@ -2,9 +2,11 @@
 
 The data path a learner follows, one module per arrow:
 image (data) → features → scores (scores) → weights (attention) → 2-D map (maps)
-→ picture (viz) → live widget (explorer).
+→ picture (viz) → live widget (explorer). Over time (notebook 09) the map is a 1-D row with labelled
+keys instead: viz_time draws it, explorer_time makes it live.
 
-The live widgets (``AttentionExplorer``, ``widget_check``) load ipywidgets on first use, so
+The live widgets (``AttentionExplorer``, ``widget_check``, and over time ``AlignmentExplorer``,
+``ClipExplorer``) load ipywidgets on first use, so
 ``import attnlib`` stays light for scripts that only train or compute.
 """
 
@@ -49,6 +51,7 @@ from .tasks import (
 )
 from .train import fit, pixel_accuracy
 from .viz import Painter, mark_query, overlay, save_figure, show_map, show_maps
+from .viz_time import show_alignment, show_filmstrip
 
 __version__ = "0.1.0"
 
@@ -82,6 +85,10 @@ __all__ = [
     "save_figure",
     "AttentionExplorer",
     "widget_check",
+    "show_alignment",
+    "show_filmstrip",
+    "AlignmentExplorer",
+    "ClipExplorer",
     "SelfAttention2d",
     "NonLocal2d",
     "NONLOCAL_MODES",
@@ -118,7 +125,12 @@ __all__ = [
 ]
 
 
-_LAZY = {"AttentionExplorer": "explorer", "widget_check": "exercises.widget_check"}
+_LAZY = {
+    "AttentionExplorer": "explorer",
+    "widget_check": "exercises.widget_check",
+    "AlignmentExplorer": "explorer_time",
+    "ClipExplorer": "explorer_time",
+}
 
 
 def __getattr__(name: str):
