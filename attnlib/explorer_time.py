@@ -20,6 +20,7 @@ import html
 import ipywidgets as widgets
 import numpy as np
 import torch
+from PIL import Image, ImageDraw, ImageFont
 
 from ._checks import check_int
 from .modules import ClipClassifier, DateTranslator
@@ -61,10 +62,23 @@ class _LivePicture(widgets.VBox):
         self.image_widget.layout = widgets.Layout(width=f"{width}px", height=f"{height}px")
         self.readout.value = readout
 
+    def still_picture(self) -> np.ndarray:
+        """What a reader without a kernel sees: ``.picture`` over a strip saying what it shows and that it is
+        not live → ``(H + strip, W, 3)`` uint8."""
+        height, width = self.picture.shape[:2]
+        strip = Image.new("RGB", (width, 20), (32, 32, 32))
+        text = f"still picture · {self.describe()} · run the cell for the live widget"
+        draw = ImageDraw.Draw(strip)
+        # text width grows in proportion to font size: measure at size 10, then scale to fit the width
+        size = int(np.clip(10 * (width - 8) / draw.textlength(text, font=ImageFont.load_default(size=10)), 6, 14))
+        draw.text((4, 10), text, fill=(255, 255, 255), font=ImageFont.load_default(size=size), anchor="lm")
+        return np.concatenate([self.picture, np.asarray(strip)])
+
     def _repr_mimebundle_(self, **kwargs):
+        """The live widget view, a still PNG (:meth:`still_picture`) and a deterministic text line."""
         bundle = super()._repr_mimebundle_(**kwargs) or {}
         bundle["text/plain"] = repr(self)
-        bundle["image/png"] = base64.b64encode(encode(self.picture, "PNG", compress_level=6)).decode("ascii")
+        bundle["image/png"] = base64.b64encode(encode(self.still_picture(), "PNG", compress_level=6)).decode("ascii")
         return bundle
 
 
