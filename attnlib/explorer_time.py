@@ -58,8 +58,9 @@ class _LivePicture(widgets.VBox):
     def _show(self, picture: np.ndarray, readout: str) -> None:
         self.picture = picture
         self.image_widget.value = encode(picture, "BMP")
-        height, width = picture.shape[:2]
-        self.image_widget.layout = widgets.Layout(width=f"{width}px", height=f"{height}px")
+        width, height = f"{picture.shape[1]}px", f"{picture.shape[0]}px"
+        if (self.image_widget.layout.width, self.image_widget.layout.height) != (width, height):  # a new string
+            self.image_widget.layout.width, self.image_widget.layout.height = width, height
         self.readout.value = readout
 
     def still_picture(self) -> np.ndarray:

@@ -227,6 +227,7 @@ class AlignmentPicture:
         # each row is one query's map (1, T_in): painted on its own, then stacked → (T_out·cell, T_in·cell, 3)
         self.matrix = np.concatenate([painter(row[None]) for row in self.alignment])
         self.base = self._draw_base(painter.colour_bar(t_in * cell, cell // 2))
+        self._strips: dict[int, np.ndarray] = {}  # step → its strip of input characters, drawn on first use
 
     def _draw_base(self, bar: np.ndarray) -> np.ndarray:
         """Everything that does not depend on the step: matrix, labels, output string, colour bar."""
@@ -250,19 +251,29 @@ class AlignmentPicture:
     def _strip_top(self) -> int:
         return self.cell + self.cell // 4
 
+    def _strip(self, step: int) -> np.ndarray:
+        """The input characters coloured by row ``step``, the weights written under them → ``(2·cell, W, 3)``
+        uint8, drawn once per step and kept: a move back to a step only copies it."""
+        if step not in self._strips:
+            c, top = self.cell, self._strip_top
+            out = self.base[top : top + 2 * c].copy()
+            out[:c, self.left : self.left + len(self.inputs) * c] = self.matrix[step * c : (step + 1) * c]  # its row
+            big, small = int(c * 0.6), int(c * 0.42)
+            for j, char in enumerate(self.inputs):
+                x = self.left + j * c + c // 2
+                _put(out, char, (x, c // 2), _ink(out[c // 2, x]), big)
+                weight = self.alignment[step, j]
+                label = f"{weight:.2f}".lstrip("0") if weight < 0.995 else "1"
+                _put(out, label, (x, c + c // 3), (255, 255, 255), small)
+            self._strips[step] = out
+        return self._strips[step]
+
     def frame(self, step: int) -> np.ndarray:
         """The picture for output step ``step`` (0 ≤ step < T_out) → ``(H, W, 3)`` uint8."""
         c, (t_out, t_in) = self.cell, self.alignment.shape
         step = check_int(step, "step", minimum=0, maximum=t_out - 1)
         out, top = self.base.copy(), self._strip_top
-        out[top : top + c, self.left : self.left + t_in * c] = self.matrix[step * c : (step + 1) * c]  # its row
-        big, small = int(c * 0.6), int(c * 0.42)
-        for j, char in enumerate(self.inputs):  # the input characters on their weights, the weights under them
-            centre = (self.left + j * c + c // 2, top + c // 2)
-            _put(out, char, centre, _ink(out[centre[1], centre[0]]), big)
-            weight = self.alignment[step, j]
-            label = f"{weight:.2f}".lstrip("0") if weight < 0.995 else "1"
-            _put(out, label, (centre[0], top + c + c // 3), (255, 255, 255), small)
+        out[top : top + 2 * c] = self._strip(step)
         x = self.left + step * c
         _box(out, x, 1, x + c - 1, c + 2, _CYAN)  # the output character now written …
         _box(out, self.left - 2, self.top + step * c - 2, self.left + t_in * c + 1, self.top + (step + 1) * c + 1,
