@@ -80,6 +80,7 @@ def test_stubs_say_not_implemented(capsys):
         (lambda s, k, W_q, W_k, w: torch.softmax(torch.tanh((s @ W_k.T)[:, None] + k @ W_q.T) @ w, dim=-1),
          "swapped"),
         (lambda s, k, W_q, W_k, w: torch.softmax((k @ s[:, :, None])[..., 0], dim=-1), "dot-product"),
+        (lambda s, k, W_q, W_k, w: torch.softmax(torch.tanh(s @ W_q.T + k @ W_k.T) @ w, dim=-1), "length-1 axis"),
     ],
 )
 def test_bahdanau_step_names_the_bug(capsys, wrong, words):
@@ -104,6 +105,8 @@ def test_bahdanau_step_catches_an_unstable_softmax(capsys):
         (lambda s, n: padded_ok(s, n + 1), "j < length"),
         (lambda s, n: torch.softmax(s, -1) * (torch.arange(s.shape[-1]) < n[:, None])[:, None, :], "sum to 1"),
         (lambda s, n: _inverted(s, n), "sits on the padding"),
+        (lambda s, n: torch.softmax(s.masked_fill(~(torch.arange(s.shape[-1]) < n[:, None]), -torch.inf), -1),
+         "(B, 1, T_in)"),
     ],
 )
 def test_padded_alignment_names_the_bug(capsys, wrong, words):

@@ -22,6 +22,9 @@ def check_bahdanau_step(fn) -> bool:
         scores = _additive(s, keys, W_q, W_k, w)
 
         def name_the_bug(got, want):
+            if isinstance(got, RuntimeError) and "size of tensor" in str(got):
+                return ("W_q s has one row per string, (B, h); W_k h_j has one per string and position, "
+                        "(B, T_in, h). Give W_q s a length-1 axis in the middle, so it is added at every position.")
             if _close(got, scores):
                 return "these are the scores e; the weights are their softmax over the input positions j."
             if _close(got, torch.softmax(scores, dim=0)):
@@ -65,6 +68,9 @@ def check_padded_alignment(fn) -> bool:
 
     def hint(scores, lengths):
         def name_the_bug(got, want):
+            if isinstance(got, RuntimeError) and "size of tensor" in str(got):
+                return ("a mask of one flag per string and input position, (B, T_in), needs a length-1 axis for "
+                        "the output steps, (B, 1, T_in), to cover the scores (B, T_out, T_in).")
             real = torch.arange(scores.shape[-1]) < lengths[:, None]
             if _close(got, torch.softmax(scores, dim=-1)):
                 return "nothing is masked: the padded input positions still take weight."
