@@ -55,7 +55,7 @@ class AttentionExplorer(widgets.VBox):
         query=None,
         size: int = 256,
         cmap: str = "inferno",
-        opacity: float = 0.5,
+        opacity: float = 0.6,
         normalize: str | tuple[float, float] = "minmax",
         upsample: str = "bilinear",
         grey: bool = True,
@@ -212,7 +212,7 @@ class AttentionExplorer(widgets.VBox):
         (``short``: without the colour range, for narrow pictures)."""
         attn_map = self.current_map()
         lo, hi = value_range(attn_map, self.painter.normalize)
-        colours = "" if short else f" · colours {lo:.4f} → {hi:.4f}"
+        colours = "" if short else f" · colours {lo:.4f} to {hi:.4f}"
         peak = f"peak {attn_map.max().item():.4f}"
         return f"still picture · {self.describe()} · {peak}{colours} · run the cell for sliders"
 

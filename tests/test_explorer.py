@@ -205,7 +205,7 @@ def test_still_picture_shows_photo_overlay_and_caption():
     e = AttentionExplorer(image(), w, GRID, size=64)  # drawn at 64 × 128
     e.select(5, 3, layer=1, head=2)
     row = w[1, 2, 5 * 16 + 3]  # the shown map, taken by hand: its peak and (min–max) colour range are in the caption
-    want = f"peak {row.max():.4f} · colours {row.min():.4f} → {row.max():.4f}"
+    want = f"peak {row.max():.4f} · colours {row.min():.4f} to {row.max():.4f}"
     assert e._caption() == f"still picture · query (5, 3), layer 1, head 2 · {want} · run the cell for sliders"
     still = e._still_picture()
     assert still.dtype == np.uint8 and still.shape == (64 + 16, 128 + 4 + 128, 3)  # 16-px caption strip, 4-px gap
