@@ -81,6 +81,8 @@ def test_stubs_say_not_implemented(capsys):
          "swapped"),
         (lambda s, k, W_q, W_k, w: torch.softmax((k @ s[:, :, None])[..., 0], dim=-1), "dot-product"),
         (lambda s, k, W_q, W_k, w: torch.softmax(torch.tanh(s @ W_q.T + k @ W_k.T) @ w, dim=-1), "length-1 axis"),
+        (lambda s, k, W_q, W_k, w: torch.softmax(torch.tanh((W_q @ s)[:, None] + k @ W_k.T) @ w, dim=-1),
+         "s @ W_q.T, (B, n_h)"),
     ],
 )
 def test_bahdanau_step_names_the_bug(capsys, wrong, words):
@@ -105,6 +107,8 @@ def test_bahdanau_step_catches_an_unstable_softmax(capsys):
         (lambda s, n: padded_ok(s, n + 1), "j < length"),
         (lambda s, n: torch.softmax(s, -1) * (torch.arange(s.shape[-1]) < n[:, None])[:, None, :], "sum to 1"),
         (lambda s, n: _inverted(s, n), "sits on the padding"),
+        (lambda s, n: torch.softmax(torch.where(torch.arange(s.shape[-1]) < n[:, None, None], s, 0.0), -1),
+         "−inf, not 0"),
         (lambda s, n: torch.softmax(s.masked_fill(~(torch.arange(s.shape[-1]) < n[:, None]), -torch.inf), -1),
          "(B, 1, T_in)"),
     ],

@@ -15,16 +15,19 @@ def _additive(s, keys, W_q, W_k, w, squash=torch.tanh) -> torch.Tensor:
 
 
 def check_bahdanau_step(fn) -> bool:
-    """``fn(s (B, hidden), keys (B, T_in, d_k), W_q (h, hidden), W_k (h, d_k), w (h,)) → alpha (B, T_in)``:
+    """``fn(s (B, hidden), keys (B, T_in, d_k), W_q (n_h, hidden), W_k (n_h, d_k), w (n_h,)) → alpha (B, T_in)``:
     ``alpha[b] = softmax_j(wᵀ tanh(W_q s_b + W_k h_bj))``, each row summing to 1."""
 
     def hint(s, keys, W_q, W_k, w):
         scores = _additive(s, keys, W_q, W_k, w)
 
         def name_the_bug(got, want):
+            if isinstance(got, RuntimeError) and "cannot be multiplied" in str(got):
+                return ("s holds B rows, one state per string, so W_q s for every row is s @ W_q.T, (B, n_h); "
+                        "the same goes for the annotations: W_k h_j for every j is keys @ W_k.T, (B, T_in, n_h).")
             if isinstance(got, RuntimeError) and "size of tensor" in str(got):
-                return ("W_q s has one row per string, (B, h); W_k h_j has one per string and position, "
-                        "(B, T_in, h). Give W_q s a length-1 axis in the middle, so it is added at every position.")
+                return ("W_q s has one row per string, (B, n_h); W_k h_j has one per string and position, "
+                        "(B, T_in, n_h). Give W_q s a length-1 axis in the middle, so it is added at every position.")
             if _close(got, scores):
                 return "these are the scores e; the weights are their softmax over the input positions j."
             if _close(got, torch.softmax(scores, dim=0)):
@@ -41,12 +44,12 @@ def check_bahdanau_step(fn) -> bool:
         return name_the_bug
 
     def cases():
-        shapes = [(1, 3, 2, 2, 3), (2, 5, 4, 6, 3), (3, 7, 5, 5, 8)]  # B, T_in, hidden, d_k, h
-        for i, (b, t, hidden, d_k, h) in enumerate(shapes):
+        shapes = [(1, 3, 2, 2, 3), (2, 5, 4, 6, 3), (3, 7, 5, 5, 8)]  # B, T_in, hidden, d_k, n_h
+        for i, (b, t, hidden, d_k, n_h) in enumerate(shapes):
             s, keys = _randn(b, hidden, seed=120 + i), _randn(b, t, d_k, seed=130 + i)
-            W_q, W_k, w = _randn(h, hidden, seed=140 + i), _randn(h, d_k, seed=150 + i), _randn(h, seed=160 + i)
+            W_q, W_k, w = _randn(n_h, hidden, seed=140 + i), _randn(n_h, d_k, seed=150 + i), _randn(n_h, seed=160 + i)
             want = torch.softmax(_additive(s, keys, W_q, W_k, w), dim=-1)
-            case = f"B = {b}, T_in = {t}, hidden = {hidden}, d_k = {d_k}, h = {h}"
+            case = f"B = {b}, T_in = {t}, hidden = {hidden}, d_k = {d_k}, n_h = {n_h}"
             yield case, (s, keys, W_q, W_k, w), want, hint(s, keys, W_q, W_k, w)
         s, keys = _randn(2, 4, seed=170), _randn(2, 6, 4, seed=171)
         W_q, W_k, w = _randn(5, 4, seed=172), _randn(5, 4, seed=173), 40 * _randn(5, seed=174)
@@ -79,6 +82,9 @@ def check_padded_alignment(fn) -> bool:
             if _close(got, torch.softmax(scores, dim=-1) * real[:, None, :]):
                 return ("you zeroed the padding after the softmax, so the rows no longer sum to 1: mask before "
                         "normalising, or normalise again.")
+            if _close(got, torch.softmax(scores.masked_fill(~real[:, None, :], 0.0), dim=-1)):
+                return ("padded scores must become −inf, not 0: exp(0) = 1 still takes weight, so the padding "
+                        "keeps a share of every row.")
             if isinstance(got, torch.Tensor) and got.shape == want.shape:
                 on_padding = got.detach()[~real[:, None, :].expand_as(got)]
                 if on_padding.numel() and on_padding.abs().sum() > 0.5 * on_padding.numel() / got.shape[-1]:
