@@ -44,6 +44,9 @@ def _one_thread(fn, *args):
         torch.set_num_threads(old)
 
 
+_CAPTION_PX = 12  # the still picture's caption: one size, wrapped to the picture's width
+
+
 class _LivePicture(widgets.VBox):
     """What both widgets share: a readout, one picture (``.picture``, ``(H, W, 3)`` uint8, sent as BMP) and a
     still PNG plus ``repr`` text for places without a kernel."""
@@ -66,13 +69,23 @@ class _LivePicture(widgets.VBox):
     def still_picture(self) -> np.ndarray:
         """What a reader without a kernel sees: ``.picture`` over a strip saying what it shows and that it is
         not live → ``(H + strip, W, 3)`` uint8."""
-        height, width = self.picture.shape[:2]
-        strip = Image.new("RGB", (width, 20), (32, 32, 32))
-        text = f"still picture · {self.describe()} · run the cell for the live widget"
+        width = self.picture.shape[1]
+        # PIL's default font has no "→": write "->"; wrap at 12 px rather than shrink the text below reading size
+        text = f"still picture · {self.describe()} · run the cell for the live widget".replace("→", "->")
+        font = ImageFont.load_default(size=_CAPTION_PX)
+        measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+        lines = [""]
+        for word in text.split(" "):
+            wider = f"{lines[-1]} {word}".strip()
+            if lines[-1] and measure.textlength(wider, font=font) > width - 8:
+                lines.append(word)
+            else:
+                lines[-1] = wider
+        line_px = _CAPTION_PX + 4
+        strip = Image.new("RGB", (width, line_px * len(lines) + 4), (32, 32, 32))
         draw = ImageDraw.Draw(strip)
-        # text width grows in proportion to font size: measure at size 10, then scale to fit the width
-        size = int(np.clip(10 * (width - 8) / draw.textlength(text, font=ImageFont.load_default(size=10)), 6, 14))
-        draw.text((4, 10), text, fill=(255, 255, 255), font=ImageFont.load_default(size=size), anchor="lm")
+        for n, line in enumerate(lines):
+            draw.text((4, 2 + line_px * n + line_px // 2), line, fill=(255, 255, 255), font=font, anchor="lm")
         return np.concatenate([self.picture, np.asarray(strip)])
 
     def _repr_mimebundle_(self, **kwargs):

@@ -67,16 +67,26 @@ def _check_fontsize(fontsize) -> float:
 
 
 def show_alignment(alignment, inputs: str, outputs: str, *, step=None, ax=None, title=None, fontsize=12,
-                   colorbar=True, colorbar_label="attention weight", cmap="inferno"):
+                   colorbar=True, colorbar_label="attention weight", cmap="inferno", softmax_rows=True):
     """Draw an alignment: row t = output character t, column j = input character j, on the fixed range 0–1.
 
     alignment ``(T_out, T_in)`` (tensor or array; each row sums to 1) with ``T_in = len(inputs)`` and
     ``T_out = len(outputs)``; ``step``: outline that row in cyan (the query being shown); ``title``
-    (``fontsize`` points) goes above; spaces are shown as ␣. Returns the axes.
+    (``fontsize`` points) goes above; spaces are shown as ␣. A row that does not sum to 1 is refused
+    (ValueError naming the row sums); pass ``softmax_rows=False`` to draw values in [0, 1] that are not
+    softmax weights (sigmoid gates, scores). Returns the axes.
     """
     import matplotlib.pyplot as plt
 
     a = _check_alignment(alignment, inputs, outputs)
+    if not isinstance(softmax_rows, bool):
+        raise TypeError(f"softmax_rows must be True or False; got {type(softmax_rows).__name__}")
+    sums = a.sum(-1)
+    if softmax_rows and not np.allclose(sums, 1.0, atol=1e-3):
+        raise ValueError(
+            f"alignment rows must each sum to 1 (softmax weights over the inputs); got row sums "
+            f"{np.round(sums, 3).tolist()}. Pass softmax_rows=False if these values are not a softmax."
+        )
     step = _check_step(step, len(outputs))
     fontsize = _check_fontsize(fontsize)
     if ax is None:

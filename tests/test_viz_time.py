@@ -83,6 +83,19 @@ def test_alignment_picture_errors():
         show_alignment(bad, "abcdef", "wxyz")
 
 
+def test_show_alignment_refuses_rows_that_do_not_sum_to_one():
+    import matplotlib.pyplot as plt
+
+    half = alignment() / 2  # rows summing to 0.5, e.g. weights zeroed after a softmax
+    with pytest.raises(ValueError, match=r"row sums \[0\.5, 0\.5, 0\.5, 0\.5\]"):
+        show_alignment(half, "abcdef", "wxyz")
+    ax = show_alignment(half, "abcdef", "wxyz", softmax_rows=False)  # said not to be a softmax: drawn
+    assert ax.images[0].get_array().max() <= 0.5
+    with pytest.raises(TypeError, match="softmax_rows"):
+        show_alignment(alignment(), "abcdef", "wxyz", softmax_rows="yes")
+    plt.close("all")
+
+
 def test_show_alignment_labels_rows_with_outputs_and_columns_with_inputs():
     import matplotlib.pyplot as plt
 
@@ -181,6 +194,9 @@ def test_alignment_explorer_still_picture(translator):
     height = e.picture.shape[0]
     np.testing.assert_array_equal(still[:height], e.picture)  # the picture, then a caption strip under it
     assert still.shape[0] > height and (still[height:] > 128).any()
+    inked = (still[height:] > 128).any(axis=(1, 2))  # caption rows holding some text
+    runs = np.diff(np.flatnonzero(np.diff(np.r_[0, inked.astype(int), 0])))[::2]  # heights of the text lines
+    assert len(runs) >= 2 and runs.max() >= 10  # wrapped onto lines at reading size, not shrunk to fit one
 
 
 def test_clip_explorer_shows_the_models_weights():
