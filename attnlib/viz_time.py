@@ -293,15 +293,15 @@ class AlignmentPicture:
 
 def filmstrip_picture(clip, weights, *, event=None, scale: int = 3, bar_height: int = 48) -> np.ndarray:
     """A clip's frames in one row, each enlarged ``scale``× (nearest), with a bar under each frame whose
-    height is the frame's weight (full height = 1) and the weight written under it; ``event`` (the
-    frame that decides the label) is outlined in cyan. clip ``(T, 3, H, W)``, weights ``(T,)`` →
-    ``(H·scale + bar_height + 18, T·(W·scale + 4), 3)`` uint8."""
+    height is the frame's weight (full height = 1), the weight written under it and the frame number t
+    (grey) under that; ``event`` (the frame that decides the label) is outlined in cyan. clip
+    ``(T, 3, H, W)``, weights ``(T,)`` → ``(H·scale + bar_height + 32, T·(W·scale + 4), 3)`` uint8."""
     frames, w, event = _check_clip(clip, weights, event)
     scale = check_int(scale, "scale", minimum=1, maximum=16)
     bar_height = check_int(bar_height, "bar_height", minimum=8)
     t, h, width = frames.shape[:3]
     fh, fw, gap = h * scale, width * scale, 4
-    out = np.full((fh + bar_height + 18, t * (fw + gap), 3), 32, dtype=np.uint8)
+    out = np.full((fh + bar_height + 32, t * (fw + gap), 3), 32, dtype=np.uint8)
     big = np.rint(frames * 255).astype(np.uint8).repeat(scale, axis=1).repeat(scale, axis=2)  # (T, fh, fw, 3)
     for i in range(t):
         x = i * (fw + gap) + gap // 2
@@ -311,4 +311,5 @@ def filmstrip_picture(clip, weights, *, event=None, scale: int = 3, bar_height: 
         top = fh + 2 + round((1 - float(np.clip(w[i], 0, 1))) * (bar_height - 2))
         out[top : fh + bar_height, x + fw // 4 : x + fw - fw // 4] = _CYAN if i == event else (200, 200, 200)
         _put(out, f"{w[i]:.2f}", (x + fw // 2, fh + bar_height + 9), (255, 255, 255), 11)
+        _put(out, str(i), (x + fw // 2, fh + bar_height + 24), (160, 160, 160), 11)  # the frame number t
     return out

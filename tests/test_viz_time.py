@@ -116,7 +116,7 @@ def test_filmstrip_shows_the_frames_and_bars_as_tall_as_the_weights():
     weights = torch.tensor([0.1, 0.6, 0.0, 0.2, 0.1])
     out = filmstrip_picture(clip, weights, event=1, scale=2, bar_height=50)
     fh, fw, gap = 8, 12, 4
-    assert out.shape == (fh + 50 + 18, 5 * (fw + gap), 3)
+    assert out.shape == (fh + 50 + 32, 5 * (fw + gap), 3)  # frames, bars, the weights, the frame numbers
     want = np.rint(clip[3].permute(1, 2, 0).numpy() * 255).astype(np.uint8).repeat(2, 0).repeat(2, 1)
     x = 3 * (fw + gap) + gap // 2
     np.testing.assert_array_equal(out[:fh, x : x + fw], want)
@@ -126,6 +126,10 @@ def test_filmstrip_shows_the_frames_and_bars_as_tall_as_the_weights():
         assert abs(filled - w * 48) <= 1.5, (i, filled)
     x1 = 1 * (fw + gap) + gap // 2
     assert out[0, x1 + 5].tolist() == CYAN  # the event frame is outlined
+    numbers = out[fh + 50 + 18 :]  # the bottom strip: one grey number per frame
+    for i in range(5):
+        column_block = numbers[:, i * (fw + gap) : (i + 1) * (fw + gap)]
+        assert (column_block > 100).any(), i  # frame i has its number written under it
 
 
 def test_show_filmstrip_and_errors():
