@@ -23,6 +23,7 @@ from .nb04 import check_grid_query_map, check_query_map
 from .nb05 import check_sagan_energy, check_sagan_output
 from .nb06 import check_concatenation_pairwise, check_dot_product_pairwise
 from .nb07 import check_excitation, check_spatial_pool
+from .nb09 import check_bahdanau_step, check_padded_alignment
 
 __all__ = [
     "check_normalise_rows",
@@ -42,4 +43,6 @@ __all__ = [
     "check_concatenation_pairwise",
     "check_excitation",
     "check_spatial_pool",
+    "check_bahdanau_step",
+    "check_padded_alignment",
 ]
