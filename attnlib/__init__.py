@@ -9,7 +9,7 @@ from .attention import attention, entropy, softmax, weighted_sum
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
 from .explorer import AttentionExplorer, widget_check
 from .maps import key_map, lazy_rows, mass_region, query_map
-from .modules import NONLOCAL_MODES, NonLocal2d, SelfAttention2d
+from .modules import NONLOCAL_MODES, NonLocal2d, SelfAttention2d, glimpse, glimpse_boxes
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
 from .tasks import (
     COLOURS,
@@ -59,6 +59,8 @@ __all__ = [
     "SelfAttention2d",
     "NonLocal2d",
     "NONLOCAL_MODES",
+    "glimpse",
+    "glimpse_boxes",
     "COLOURS",
     "SHAPES",
     "MIN_GAP",

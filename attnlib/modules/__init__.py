@@ -1,10 +1,12 @@
 """Vision attention modules, one per file: each takes a feature map ``(B, C, H, W)`` and returns ``(out, weights)``.
 
 - :mod:`.sagan`: :class:`SelfAttention2d`, SAGAN's self-attention layer;
-- :mod:`.non_local`: :class:`NonLocal2d`, the Non-local block and its four pairwise functions.
+- :mod:`.non_local`: :class:`NonLocal2d`, the Non-local block and its four pairwise functions;
+- :mod:`.hard`: hard attention: :func:`glimpse` patches and the recurrent attention model (RAM).
 """
 
+from .hard import glimpse, glimpse_boxes
 from .non_local import NONLOCAL_MODES, NonLocal2d
 from .sagan import SelfAttention2d
 
-__all__ = ["SelfAttention2d", "NonLocal2d", "NONLOCAL_MODES"]
+__all__ = ["SelfAttention2d", "NonLocal2d", "NONLOCAL_MODES", "glimpse", "glimpse_boxes"]
