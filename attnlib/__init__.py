@@ -17,10 +17,13 @@ from .tasks import (
     PRETRAINED,
     SHAPES,
     PairNet,
+    bright_pixel,
+    exact_policy_gradient,
     load_pair_net,
     make_pairs,
     mask_cover,
     partner_mass,
+    reinforce_samples,
 )
 from .train import fit, pixel_accuracy
 from .viz import mark_query, overlay, save_figure, show_map, show_maps
@@ -70,6 +73,9 @@ __all__ = [
     "mask_cover",
     "partner_mass",
     "load_pair_net",
+    "bright_pixel",
+    "exact_policy_gradient",
+    "reinforce_samples",
     "fit",
     "pixel_accuracy",
 ]

@@ -1,8 +1,10 @@
 """Tasks the course trains its models on, one per file.
 
-- :mod:`.partners`: every object must report the colour of its partner (notebooks 05–06).
+- :mod:`.partners`: every object must report the colour of its partner (notebooks 05–06);
+- :mod:`.bright_pixel`: look at one pixel of a 1-D image, the REINFORCE toy (notebook 08).
 """
 
+from .bright_pixel import bright_pixel, exact_policy_gradient, reinforce_samples
 from .partners import (
     COLOURS,
     MIN_GAP,
@@ -27,4 +29,7 @@ __all__ = [
     "mask_cover",
     "partner_mass",
     "load_pair_net",
+    "bright_pixel",
+    "exact_policy_gradient",
+    "reinforce_samples",
 ]
