@@ -13,13 +13,17 @@ from .modules import NONLOCAL_MODES, NonLocal2d, SelfAttention2d, glimpse, glimp
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
 from .tasks import (
     COLOURS,
+    DIGIT_SIZE,
     MIN_GAP,
     PRETRAINED,
     SHAPES,
+    Digits,
     PairNet,
     bright_pixel,
+    digit_sources,
     exact_policy_gradient,
     load_pair_net,
+    make_cluttered_digits,
     make_pairs,
     mask_cover,
     partner_mass,
@@ -76,6 +80,10 @@ __all__ = [
     "bright_pixel",
     "exact_policy_gradient",
     "reinforce_samples",
+    "DIGIT_SIZE",
+    "Digits",
+    "make_cluttered_digits",
+    "digit_sources",
     "fit",
     "pixel_accuracy",
 ]

@@ -1,7 +1,11 @@
 """A small, seeded fit loop with a progress bar.
 
-:func:`fit` trains any model whose ``forward(images)`` returns ``(logits (B, K, H, W), ...)``
-against per-pixel labels ``(B, H, W)`` (``-1`` = not scored) with Adam and cross-entropy.
+:func:`fit` trains any model whose ``forward(images)`` returns ``(logits, ...)`` with Adam and
+cross-entropy, for two kinds of task:
+
+- per-pixel labels ``(n, H, W)`` (``-1`` = not scored) and logits ``(B, K, H, W)``;
+- one label per picture ``(n,)`` and logits ``(B, K)`` (classification).
+
 The same seed and thread count give the same weights, run after run.
 """
 
@@ -33,15 +37,18 @@ def _threads(n: int):
 
 def _check_data(images, labels) -> None:
     if not isinstance(images, torch.Tensor) or not isinstance(labels, torch.Tensor):
-        raise TypeError("images and labels must be torch.Tensors of shapes (n, 3, H, W) and (n, H, W)")
+        raise TypeError("images and labels must be torch.Tensors of shapes (n, C, H, W) and (n, H, W) or (n,)")
     if images.dim() != 4 or not images.is_floating_point():
         got = f"{images.dtype} {shape_str(images.shape)}"
-        raise ValueError(f"images must be a float tensor of shape (n, 3, H, W); got {got}")
+        raise ValueError(f"images must be a float tensor of shape (n, C, H, W); got {got}")
     if labels.dtype != torch.long:
         raise TypeError(f"labels must be torch.long class indices (-1 = not scored); got {labels.dtype}")
-    if not isinstance(labels, torch.Tensor) or labels.shape != (images.shape[0], *images.shape[2:]):
-        got = shape_str(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
-        raise ValueError(f"labels must have shape ({images.shape[0]}, {images.shape[2]}, {images.shape[3]}); got {got}")
+    n, _, h, w = images.shape
+    if labels.shape not in ((n, h, w), (n,)):
+        raise ValueError(
+            f"labels must have shape ({n}, {h}, {w}) (one per pixel) or ({n},) (one per picture); "
+            f"got {shape_str(labels.shape)}"
+        )
 
 
 @torch.no_grad()
@@ -50,13 +57,14 @@ def pixel_accuracy(
 ) -> float:
     """Share of scored pixels (``labels >= 0``) whose arg-max logit is the label.
 
-    images ``(n, 3, H, W)``, labels ``(n, H, W)``. The model is put in eval mode and left there.
+    images ``(n, C, H, W)``, labels ``(n, H, W)``; with one label per picture ``(n,)`` (logits
+    ``(B, K)``) it is the plain classification accuracy. The model is put in eval mode and left there.
     """
     _check_data(images, labels)
     model.eval()
     correct = total = 0
     for start in range(0, len(images), batch_size):
-        logits = model(images[start : start + batch_size])[0]  # (b, K, H, W)
+        logits = model(images[start : start + batch_size])[0]  # (b, K, H, W) or (b, K)
         target = labels[start : start + batch_size]
         scored = target >= 0
         correct += int((logits.argmax(1) == target)[scored].sum())
@@ -78,7 +86,7 @@ def fit(
     progress: bool = True,
     desc: str = "training",
 ) -> dict[str, list[float]]:
-    """Train ``model`` in place on images ``(n, 3, H, W)`` and labels ``(n, H, W)``; return the history.
+    """Train ``model`` in place on images ``(n, C, H, W)`` and labels ``(n, H, W)`` or ``(n,)``; return the history.
 
     Each epoch visits the pictures in a seeded random order. The history holds one entry per
     step: ``"loss"`` (the batch's cross-entropy over scored pixels), ``"accuracy"`` (the batch's
@@ -102,7 +110,7 @@ def fit(
             order = torch.randperm(len(images), generator=order_rng)
             for start in range(0, len(images), batch_size):
                 batch = order[start : start + batch_size]
-                logits = model(images[batch])[0]  # (b, K, H, W)
+                logits = model(images[batch])[0]  # (b, K, H, W) or (b, K)
                 target = labels[batch]
                 loss = F.cross_entropy(logits, target, ignore_index=-1)
                 optimiser.zero_grad()

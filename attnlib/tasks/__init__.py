@@ -1,10 +1,20 @@
 """Tasks the course trains its models on, one per file.
 
 - :mod:`.partners`: every object must report the colour of its partner (notebooks 05–06);
+- :mod:`.digits`: one handwritten digit among fragments of others (notebooks 07, 08, 10);
 - :mod:`.bright_pixel`: look at one pixel of a 1-D image, the REINFORCE toy (notebook 08).
 """
 
 from .bright_pixel import bright_pixel, exact_policy_gradient, reinforce_samples
+from .digits import (
+    DIGIT_SIZE,
+    FRAGMENT_SIZE,
+    SPLIT_SEED,
+    TEST_SHARE,
+    Digits,
+    digit_sources,
+    make_cluttered_digits,
+)
 from .partners import (
     COLOURS,
     MIN_GAP,
@@ -32,4 +42,11 @@ __all__ = [
     "bright_pixel",
     "exact_policy_gradient",
     "reinforce_samples",
+    "DIGIT_SIZE",
+    "FRAGMENT_SIZE",
+    "SPLIT_SEED",
+    "TEST_SHARE",
+    "Digits",
+    "digit_sources",
+    "make_cluttered_digits",
 ]
