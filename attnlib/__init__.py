@@ -9,7 +9,17 @@ from .attention import attention, entropy, softmax, weighted_sum
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
 from .explorer import AttentionExplorer, widget_check
 from .maps import key_map, lazy_rows, mass_region, query_map
-from .modules import NONLOCAL_MODES, NonLocal2d, SelfAttention2d, glimpse, glimpse_boxes
+from .modules import (
+    NONLOCAL_MODES,
+    NonLocal2d,
+    RAMLoss,
+    RAMOutput,
+    RecurrentAttention,
+    SelfAttention2d,
+    glimpse,
+    glimpse_boxes,
+    ram_loss,
+)
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
 from .tasks import (
     COLOURS,
@@ -68,6 +78,10 @@ __all__ = [
     "NONLOCAL_MODES",
     "glimpse",
     "glimpse_boxes",
+    "RecurrentAttention",
+    "RAMOutput",
+    "RAMLoss",
+    "ram_loss",
     "COLOURS",
     "SHAPES",
     "MIN_GAP",

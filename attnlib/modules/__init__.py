@@ -5,8 +5,18 @@
 - :mod:`.hard`: hard attention: :func:`glimpse` patches and the recurrent attention model (RAM).
 """
 
-from .hard import glimpse, glimpse_boxes
+from .hard import RAMLoss, RAMOutput, RecurrentAttention, glimpse, glimpse_boxes, ram_loss
 from .non_local import NONLOCAL_MODES, NonLocal2d
 from .sagan import SelfAttention2d
 
-__all__ = ["SelfAttention2d", "NonLocal2d", "NONLOCAL_MODES", "glimpse", "glimpse_boxes"]
+__all__ = [
+    "SelfAttention2d",
+    "NonLocal2d",
+    "NONLOCAL_MODES",
+    "glimpse",
+    "glimpse_boxes",
+    "RecurrentAttention",
+    "RAMOutput",
+    "RAMLoss",
+    "ram_loss",
+]
