@@ -3,11 +3,13 @@
 The data path a learner follows, one module per arrow:
 image (data) → features → scores (scores) → weights (attention) → 2-D map (maps)
 → picture (viz) → live widget (explorer).
+
+The live widgets (``AttentionExplorer``, ``widget_check``) load ipywidgets on first use, so
+``import attnlib`` stays light for scripts that only train or compute.
 """
 
 from .attention import attention, entropy, softmax, weighted_sum
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
-from .explorer import AttentionExplorer, widget_check
 from .maps import key_map, lazy_rows, mass_region, query_map
 from .modules import (
     NONLOCAL_MODES,
@@ -40,7 +42,7 @@ from .tasks import (
     reinforce_samples,
 )
 from .train import fit, pixel_accuracy
-from .viz import mark_query, overlay, save_figure, show_map, show_maps
+from .viz import Painter, mark_query, overlay, save_figure, show_map, show_maps
 
 __version__ = "0.1.0"
 
@@ -67,6 +69,7 @@ __all__ = [
     "lazy_rows",
     "mass_region",
     "overlay",
+    "Painter",
     "show_map",
     "show_maps",
     "mark_query",
@@ -101,3 +104,15 @@ __all__ = [
     "fit",
     "pixel_accuracy",
 ]
+
+
+_LAZY = {"AttentionExplorer": "explorer", "widget_check": "exercises.widget_check"}
+
+
+def __getattr__(name: str):
+    """Load the widget modules (and with them ipywidgets) only when a notebook first asks for them."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'attnlib' has no attribute {name!r}")

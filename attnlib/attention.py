@@ -15,6 +15,7 @@ from ._checks import (
     check_batch_dims,
     check_finite,
     check_float_tensor,
+    check_int,
     check_mask,
     check_no_nan,
     check_positive,
@@ -66,6 +67,8 @@ def softmax(
       output). ``-inf`` is allowed and means "weight 0"; ``+inf`` is rejected: use a mask instead.
     """
     check_float_tensor(scores, "scores", "(..., Nq, Nk)", min_dim=1)
+    dim = check_int(dim, "dim", minimum=-scores.dim(), maximum=scores.dim() - 1,
+                    what=f" (an axis of the {scores.dim()}-D scores)")
     temperature = check_positive(temperature, "temperature")
     check_no_nan(scores, "scores")
     if torch.isposinf(scores).any():

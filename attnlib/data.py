@@ -68,6 +68,11 @@ def pixel_features(image: np.ndarray, grid, *, position_weight: float = 1.0) -> 
     ):
         raise ValueError(f"position_weight must be a finite number >= 0; got {position_weight!r}")
     h, w = check_hw(grid, "grid")
+    if h > image.shape[0] or w > image.shape[1]:
+        raise ValueError(
+            f"grid {h}×{w} is finer than the image {image.shape[0]}×{image.shape[1]}: a cell would be smaller than "
+            "a pixel; use a grid no larger than the image (or a larger image)"
+        )
     small = resize_image(image, (h, w))
     ys, xs = np.meshgrid(np.linspace(0, 1, h), np.linspace(0, 1, w), indexing="ij")
     pos = position_weight * np.stack([ys, xs], axis=-1)

@@ -23,6 +23,7 @@ from numbers import Real
 import torch
 
 from ._checks import (
+    check_batch_dims,
     check_cell,
     check_finite,
     check_float_tensor,
@@ -158,6 +159,12 @@ def lazy_rows(
     """
     check_float_tensor(q, "q", "(..., Nq, d)")
     check_float_tensor(k, "k", "(..., Nk, d)")
+    check_batch_dims(q, "q", k, "k")
+    if isinstance(score, str) and q.shape[-1] != k.shape[-1]:
+        raise ValueError(
+            f"q {shape_str(q.shape)} and k {shape_str(k.shape)} must have the same feature size d in their last "
+            f"dim to be compared with score={score!r}; got {q.shape[-1]} and {k.shape[-1]}"
+        )
     temperature = check_positive(temperature, "temperature")
     score_fn = score_function(score)
     n_q = q.shape[-2]

@@ -1,20 +1,39 @@
 """2-D maps → pictures.
 
-The recipe's last steps: **normalise** the ``(h, w)`` map to [0, 1] (on the small map, so the
-colour bar shows the map's own values), **upsample** it to the image's ``(H_img, W_img)``,
-**colour** it with a colormap, and **blend** it over the image.
+The recipe's last steps: **normalise** the ``(h, w)`` map to [0, 1] (on the small map, so the colour bar
+shows the map's own values), **upsample** it to the image's ``(H_img, W_img)``, **colour** it with a
+colormap, and **blend** it over a grey copy of the image.
 
-- :func:`overlay`: all four steps → an ``(H_img, W_img, 3)`` uint8 RGB array.
-- :func:`show_map` / :func:`show_maps`: one overlay / a grid of overlays on matplotlib axes, each
-  with its query pixel marked and named in the title, a (labelled) colorbar, optionally a mass
-  contour with the cells outside it dimmed, and the query on a finer grid than the map's keys.
-- :func:`mark_query`: the query marker; :func:`save_figure`: export a figure to PNG.
+- :class:`Painter`: those steps as a frame pipeline. What depends only on the image (the resized grey
+  copy, the colour table) is prepared once; each call paints one map. :meth:`Painter.frame` adds the
+  query marker, :func:`encode` turns a frame into image-file bytes. The live explorer makes one call
+  per move; :func:`overlay` is a one-shot painter.
+- :func:`show_map` / :func:`show_maps`: one overlay / a grid of overlays on matplotlib axes, with the
+  query marked and named in the title, a (labelled) colour bar, optionally a mass contour.
+- :func:`mark_query`: the query marker on any ``imshow``-ed image; :func:`save_figure`: export to PNG.
 
 Images are ``(H, W, 3)`` or ``(H, W)`` arrays, uint8 0–255 or float 0–1.
+
+**Drawing options** (the same keywords in :func:`overlay`, :class:`Painter`, :func:`show_map`,
+:func:`show_maps` and :class:`~attnlib.AttentionExplorer`):
+
+- ``cmap``: a matplotlib colormap name (default ``"inferno"``: dark = little weight, bright = much);
+- ``opacity``: how much of the map covers the image, in [0, 1] (0 = image only, 1 = map only). In the
+  course's formulas α is the attention weights, so the blend is never called alpha;
+- ``normalize``: which values become the colormap's bottom and top: ``"minmax"`` (the map's own min and
+  max: fills the colormap even for noise), ``"none"`` (0 and 1, the absolute weight scale),
+  ``"percentile"`` (1st to 99th) or a fixed range ``(lo, hi)`` (values outside are clipped): give
+  several maps one ``(lo, hi)`` to compare them on one scale;
+- ``upsample``: ``"bilinear"`` (smooth) or ``"nearest"`` (one block per feature-map cell: the honest
+  resolution);
+- ``grey``: draw over a grey copy of the image (the mean of its channels), so the map's colours are the
+  only colours in the picture (default True).
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import math
 from numbers import Real
 from pathlib import Path
@@ -23,16 +42,17 @@ import matplotlib
 import numpy as np
 import torch
 from matplotlib.figure import Figure
-from PIL import Image
+from PIL import Image, ImageDraw
 
-from ._checks import cell_centre, check_grid, check_image, shape_str
+from ._checks import cell_centre, check_grid, check_hw, check_image, check_image_shape, check_int, shape_str
+from .data import resize_image
 from .maps import mass_region
 
-__all__ = ["overlay", "show_map", "show_maps", "mark_query", "save_figure", "NORMALIZE", "UPSAMPLE"]
+__all__ = ["Painter", "overlay", "encode", "show_map", "show_maps", "mark_query", "save_figure"]
 
-#: How :func:`overlay` maps values to [0, 1] before colouring.
+#: How ``normalize`` may map values to [0, 1] before colouring (or give a fixed ``(lo, hi)``).
 NORMALIZE = ("minmax", "none", "percentile")
-#: How :func:`overlay` enlarges the map to the image: PIL resampling filters. Enlarging with PIL's
+#: How ``upsample`` may enlarge the map to the image: PIL resampling filters. Enlarging with PIL's
 #: bilinear filter gives the same values as torch's ``F.interpolate(mode="bilinear")``; we use PIL
 #: because it runs on one thread (fast in a busy kernel) and smooths properly when shrinking.
 UPSAMPLE = {"bilinear": Image.Resampling.BILINEAR, "nearest": Image.Resampling.NEAREST}
@@ -56,8 +76,13 @@ def _image_to_rgb(image) -> np.ndarray:
 
 
 def _map_to_array(attn_map) -> np.ndarray:
-    """A 2-D attention map (tensor or array) ``(h, w)`` → float32 numpy, rejecting NaN and ±inf."""
+    """A 2-D attention map (tensor or array) ``(h, w)`` → float32 numpy, rejecting NaN, ±inf, rows and matrices."""
     attn_map = _as_array(attn_map, "attn_map")
+    take_a_row = "take one query's map first: attn_map = query_map(weights, query, grid)"
+    if attn_map.ndim == 1:
+        raise ValueError(
+            f"attn_map must be one 2-D map (h, w); got a flat row {shape_str(attn_map.shape)}: {take_a_row}"
+        )
     if attn_map.ndim != 2:
         raise ValueError(
             f"attn_map must be one 2-D map of shape (h, w); got {shape_str(attn_map.shape)} "
@@ -69,19 +94,25 @@ def _map_to_array(attn_map) -> np.ndarray:
     if not np.isfinite(attn_map).all():
         n = int((~np.isfinite(attn_map)).sum())
         raise ValueError(f"attn_map contains {n} NaN/inf value(s); there is nothing honest to draw")
+    n, m = attn_map.shape
+    if n == m > 1 and attn_map.min() >= 0 and np.allclose(attn_map.sum(axis=-1), 1.0, atol=1e-3):
+        raise ValueError(
+            f"attn_map {shape_str(attn_map.shape)} looks like a whole weight matrix (every row sums to 1), "
+            f"not one query's map (which sums to 1 in total): {take_a_row}"
+        )
     return attn_map
 
 
-def _colormap(cmap: str):
+def _choice(value, options, name: str):
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {tuple(options)}; got {value!r}")
+    return value
+
+
+def _colormap(cmap):
     if not isinstance(cmap, str) or cmap not in matplotlib.colormaps:
         raise ValueError(f"cmap must be a matplotlib colormap name, e.g. 'inferno'; got {cmap!r}")
     return matplotlib.colormaps[cmap]
-
-
-def _choice(value, options, name: str):
-    if value not in options:
-        raise ValueError(f"{name} must be one of {tuple(options)}; got {value!r}")
-    return value
 
 
 def _normalize(normalize):
@@ -99,92 +130,179 @@ def _normalize(normalize):
     )
 
 
-def _alpha(alpha) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 <= alpha <= 1:
-        raise ValueError(f"alpha must be a number in [0, 1] (0 = image only, 1 = map only); got {alpha!r}")
-    return float(alpha)
+def _opacity(opacity) -> float:
+    if isinstance(opacity, bool) or not isinstance(opacity, Real):
+        raise TypeError(f"opacity must be a number in [0, 1] (0 = image only, 1 = map only); got {opacity!r}")
+    if not 0 <= opacity <= 1:
+        raise ValueError(f"opacity must be in [0, 1] (0 = image only, 1 = map only); got {opacity!r}")
+    return float(opacity)
 
 
-# ----------------------------------------------------------------------------- the recipe, step by step
+def _flag(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return value
 
 
-def _value_range(attn_map: np.ndarray, normalize) -> tuple[float, float]:
-    """The values drawn as the colormap's bottom and top: (lo, hi).
+def value_range(attn_map, normalize="minmax") -> tuple[float, float]:
+    """The values drawn as the colormap's bottom and top, ``(lo, hi)``, for an ``(h, w)`` map.
 
-    ``"minmax"``: the map's own min and max (always fills the whole colormap, even for noise);
-    ``"none"``: 0 and 1, the absolute weight scale; ``"percentile"``: 1st and 99th percentiles
-    (one outlier cannot squash the rest); a pair ``(lo, hi)``: that fixed range.
+    ``"minmax"``: the map's own min and max; ``"none"``: 0 and 1; ``"percentile"``: the 1st and 99th
+    percentiles (one outlier cannot squash the rest); a pair ``(lo, hi)``: that fixed range.
     """
     normalize = _normalize(normalize)
     if isinstance(normalize, tuple):
         return normalize
     if normalize == "none":
         return 0.0, 1.0
+    m = _map_to_array(attn_map)
     if normalize == "minmax":
-        return float(attn_map.min()), float(attn_map.max())
-    lo, hi = np.percentile(attn_map, [1, 99])
+        return float(m.min()), float(m.max())
+    lo, hi = np.percentile(m, [1, 99])
     return float(lo), float(hi)
 
 
-class _Painter:
-    """``overlay`` split into what depends on the image (computed once) and what depends on the map.
+# ----------------------------------------------------------------------------- the query marker
 
-    The live explorer keeps one painter and calls it on every move, so the image conversion and
-    the colormap table are not recomputed.
+
+@functools.cache
+def _marker_stamp(radius: int) -> np.ndarray:
+    """The query marker, drawn once per radius with PIL: a cyan cross in a black ring of outer radius
+    ``radius`` pixels → an RGBA uint8 array ``(2·radius + 1, 2·radius + 1, 4)``, transparent around it.
+    The one drawing of the marker: :meth:`Painter.frame` pastes it, :func:`mark_query` shows it on axes."""
+    side = 2 * radius + 1
+    stroke = 1 + 2 * (radius // 6)  # an odd width keeps the cross symmetric about its centre pixel
+    arm = radius - stroke // 2  # the cross reaches the middle of the ring
+    stamp = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(stamp)
+    draw.ellipse((0, 0, side - 1, side - 1), outline=(0, 0, 0, 255), width=stroke)
+    draw.line((radius - arm, radius, radius + arm, radius), fill=(0, 255, 255, 255), width=stroke)
+    draw.line((radius, radius - arm, radius, radius + arm), fill=(0, 255, 255, 255), width=stroke)
+    return np.asarray(stamp)
+
+
+def marker_radius(image_height: int) -> int:
+    """The marker's outer radius in pixels for an image ``image_height`` pixels high (7 px at 256)."""
+    return max(4, round(image_height / 36))
+
+
+def draw_marker(rgb: np.ndarray, query, grid, radius: int | None = None) -> np.ndarray:
+    """A copy of ``rgb`` ``(H, W, 3)`` uint8 with the query marker on cell ``query = (row, col)`` of
+    ``grid = (h, w)``, centred on the cell's centre (rounded to whole pixels); ``radius`` in pixels
+    (default :func:`marker_radius` of the image's height)."""
+    x, y = cell_centre(query, grid, rgb.shape)
+    radius = marker_radius(rgb.shape[0]) if radius is None else check_int(radius, "radius", minimum=2)
+    stamp = _marker_stamp(radius)
+    radius = stamp.shape[0] // 2
+    dy, dx = np.nonzero(stamp[..., 3])  # the marker's own pixels
+    ys, xs = int(y + 0.5) + dy - radius, int(x + 0.5) + dx - radius
+    inside = (ys >= 0) & (ys < rgb.shape[0]) & (xs >= 0) & (xs < rgb.shape[1])  # it may hang over the edge
+    out = rgb.copy()
+    out[ys[inside], xs[inside]] = stamp[dy[inside], dx[inside], :3]
+    return out
+
+
+def mark_query(ax, query, grid, image_shape):
+    """Mark the query on an ``imshow``-ed image of ``image_shape = (H_img, W_img[, 3])``: the marker of
+    :func:`draw_marker`, drawn sharp at any zoom, centred on cell ``query = (row, col)`` of
+    ``grid = (h, w)``. Returns the marker's image artist."""
+    x, y = cell_centre(query, grid, image_shape)
+    height, _ = check_image_shape(image_shape)
+    r = height * (1 / 36 + 1 / 512)  # the explorer's proportions (7.5 px at 256 px high), at any resolution
+    limits = ax.get_xlim(), ax.get_ylim()
+    marker = ax.imshow(_marker_stamp(24), extent=(x - r, x + r, y + r, y - r), interpolation="antialiased", zorder=5)
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
+    return marker
+
+
+# ----------------------------------------------------------------------------- the frame pipeline
+
+
+def encode(rgb: np.ndarray, fmt: str = "PNG", **options) -> bytes:
+    """An ``(H, W, 3)`` uint8 array → the bytes of an image file in PIL's format ``fmt``.
+
+    ``"BMP"`` for live frames (no compression: ~0.1 ms at 256×256, where PNG takes ~4 ms; they only
+    travel from the kernel to your own browser), ``"PNG"`` or ``"JPEG"`` for pictures stored in a saved
+    notebook; ``options`` go to PIL's ``save``, e.g. ``quality=85`` for JPEG.
+    """
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+class Painter:
+    """Maps → frames over one image: the recipe's last steps with the image's part done once.
+
+    image ``(H_img, W_img[, 3])`` uint8 or float; ``size``: draw ``size`` pixels high (the width keeps
+    the aspect ratio), or None to keep the image's size; drawing options as in the module docstring.
+
+    - ``painter.image``: the prepared image ``(H, W, 3)`` uint8 (resized; grey if ``grey``);
+    - ``painter(attn_map)``: an ``(h, w)`` map → the overlay ``(H, W, 3)`` uint8,
+      ``(1 - opacity) · image + opacity · cmap(normalised, upsampled map)``;
+    - ``painter.frame(attn_map, query, grid)``: the overlay with the query marked;
+    - ``painter.marked(query, grid)``: the image with the query marked.
     """
 
-    def __init__(self, image, *, cmap="inferno", alpha=0.5, normalize="minmax", upsample="bilinear"):
-        self.rgb = _image_to_rgb(image)  # (H_img, W_img, 3) in [0, 1]
-        self.alpha = _alpha(alpha)
+    def __init__(self, image, *, size=None, cmap="inferno", opacity=0.5, normalize="minmax", upsample="bilinear",
+                 grey=True):
+        rgb = _image_to_rgb(image)  # (H_img, W_img, 3) in [0, 1]
+        if _flag(grey, "grey"):
+            rgb = np.repeat(rgb.mean(axis=-1, keepdims=True), 3, axis=-1)
+        if size is not None:
+            height = check_int(size, "size", minimum=8, what=" (the drawn height in pixels)")
+            width = max(1, round(height * rgb.shape[1] / rgb.shape[0]))
+            rgb = np.rint(resize_image(rgb, (height, width)) * 255) / 255  # what the uint8 frame will show
+        self.image = np.rint(rgb * 255).astype(np.uint8)
+        self.opacity = _opacity(opacity)
         self.normalize = _normalize(normalize)
-        self.mode = UPSAMPLE[_choice(upsample, UPSAMPLE, "upsample")]
+        self.upsample = _choice(upsample, UPSAMPLE, "upsample")
+        self.cmap = cmap
         colormap = _colormap(cmap)
         self.n_colors = colormap.N
-        # the colormap as a table of N colours, pre-multiplied by alpha; the image pre-multiplied by 1 - alpha
-        self.lut = (self.alpha * 255 * colormap(np.arange(colormap.N))[:, :3]).astype(np.float32)
-        self.base = ((1 - self.alpha) * 255 * self.rgb).astype(np.float32)
+        # the colormap as a table of N colours pre-multiplied by opacity; the image by 1 - opacity
+        self.lut = (self.opacity * 255 * colormap(np.arange(colormap.N))[:, :3]).astype(np.float32)
+        self.base = ((1 - self.opacity) * 255 * rgb).astype(np.float32)
 
     def __call__(self, attn_map) -> np.ndarray:
         m = _map_to_array(attn_map)
-        lo, hi = _value_range(m, self.normalize)
+        lo, hi = value_range(m, self.normalize)
         scaled = (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)  # a flat map gets the bottom colour
-        height, width = self.rgb.shape[:2]
-        big = np.asarray(Image.fromarray(scaled.astype(np.float32)).resize((width, height), self.mode))
+        height, width = self.image.shape[:2]
+        big = np.asarray(Image.fromarray(scaled.astype(np.float32)).resize((width, height), UPSAMPLE[self.upsample]))
         # matplotlib's own lookup rule: value v → colour floor(v · N), clipped to [0, N - 1]
         index = (big * self.n_colors).clip(0, self.n_colors - 1).astype(np.intp)
-        colour = np.take(self.lut, index, axis=0)  # (H_img, W_img, 3), like self.lut[index] but faster
+        colour = np.take(self.lut, index, axis=0)  # (H, W, 3), like self.lut[index] but faster
         return (self.base + colour + 0.5).astype(np.uint8)  # + 0.5, then truncate: rounds
 
+    def frame(self, attn_map, query, grid) -> np.ndarray:
+        """The overlay of ``attn_map`` ``(h, w)`` with cell ``query = (row, col)`` of ``grid`` marked."""
+        return draw_marker(self(attn_map), query, grid)
 
-def overlay(
-    image, attn_map, *, cmap="inferno", alpha=0.5, normalize="minmax", upsample="bilinear"
-) -> np.ndarray:
+    def marked(self, query, grid) -> np.ndarray:
+        """The prepared image ``(H, W, 3)`` uint8 with cell ``query = (row, col)`` of ``grid`` marked."""
+        return draw_marker(self.image, query, grid)
+
+    def colour_bar(self, width: int, height: int = 12) -> np.ndarray:
+        """The colormap as a horizontal strip ``(height, width, 3)`` uint8, bottom colour on the left."""
+        check_hw((height, width), "(height, width)")
+        index = (np.arange(width) * self.n_colors // width).clip(0, self.n_colors - 1)
+        strip = (self.lut[index] / max(self.opacity, 1e-6) + 0.5).clip(0, 255).astype(np.uint8)
+        return np.repeat(strip[None], height, axis=0)
+
+
+def overlay(image, attn_map, *, cmap="inferno", opacity=0.5, normalize="minmax", upsample="bilinear",
+            grey=True) -> np.ndarray:
     """Lay an attention map over an image: normalise → upsample → colour → blend.
 
     image ``(H_img, W_img, 3)`` or ``(H_img, W_img)``, uint8 or float in [0, 1]; attn_map ``(h, w)``
     (any grid size) → ``(H_img, W_img, 3)`` uint8 RGB equal to
-    ``(1 - alpha) · image + alpha · cmap(normalised map)``.
-
-    ``normalize``: ``"minmax"`` (the map's own min and max: fills the colormap even for noise),
-    ``"none"`` (values drawn as they are, 0 → bottom colour, 1 → top), ``"percentile"`` (1st to 99th),
-    or a fixed range ``(lo, hi)`` (lo → bottom colour, hi → top, values outside clipped): give
-    several maps the same ``(lo, hi)`` to compare them on one scale;
-    ``upsample``: ``"bilinear"`` (smooth) or ``"nearest"`` (one block per feature-map cell, the
-    honest resolution); ``cmap``: any matplotlib colormap name.
+    ``(1 - opacity) · grey image + opacity · cmap(normalised map)``. Options: see the module docstring.
     """
-    return _Painter(image, cmap=cmap, alpha=alpha, normalize=normalize, upsample=upsample)(attn_map)
+    return Painter(image, cmap=cmap, opacity=opacity, normalize=normalize, upsample=upsample, grey=grey)(attn_map)
 
 
 # ----------------------------------------------------------------------------- matplotlib figures
-
-
-def mark_query(ax, query, grid, image_shape):
-    """Mark the query pixel on an ``imshow``-ed image: a cyan cross in a black ring at the centre of
-    the query's feature-map cell, converted to image coordinates. Returns the marker artist."""
-    x, y = cell_centre(query, grid, image_shape)
-    ax.plot(x, y, marker="o", markersize=13, markerfacecolor="none", markeredgecolor="k", markeredgewidth=3)
-    (marker,) = ax.plot(x, y, marker="+", markersize=13, color="cyan", markeredgewidth=2.2)
-    return marker
 
 
 def _outline_cells(ax, inside, image_shape, *, samples: int = 8, color="white", linewidth=1.5):
@@ -198,11 +316,8 @@ def _outline_cells(ax, inside, image_shape, *, samples: int = 8, color="white", 
     inside = _as_array(inside, "inside")
     if inside.ndim != 2 or inside.dtype != bool:
         raise ValueError(f"inside must be a bool array of shape (h, w); got {inside.dtype} {shape_str(inside.shape)}")
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
-        raise ValueError(f"samples must be an int >= 2 (points per cell side); got {samples!r}")
-    if not isinstance(image_shape, tuple | list) or len(image_shape) < 2:
-        raise ValueError(f"image_shape must be (H_img, W_img[, 3]); got {image_shape!r}")
-    (h, w), (height, width) = inside.shape, (int(image_shape[0]), int(image_shape[1]))
+    check_int(samples, "samples", minimum=2, what=" (points per cell side)")
+    (h, w), (height, width) = inside.shape, check_image_shape(image_shape)
     fine = np.pad(np.kron(inside, np.ones((samples, samples))), 1)  # (h·s + 2, w·s + 2), False border
     # point centres in imshow coordinates (the image spans -0.5 … W_img - 0.5): the 0.5 level lies
     # half-way between an inside and an outside point, i.e. on the cell edge or on the image border
@@ -211,11 +326,6 @@ def _outline_cells(ax, inside, image_shape, *, samples: int = 8, color="white", 
     contours = ax.contour(xs, ys, fine, levels=[0.5], colors=color, linewidths=linewidth)
     contours.set_clip_on(False)  # a border segment sits on the image edge: draw all of its width
     return contours
-
-
-def _query_title(title, query) -> str:
-    where = f"query ({int(query[0])}, {int(query[1])})"
-    return where if title is None else f"{title} · {where}"
 
 
 #: How much ``show_map(..., dim_outside=True)`` darkens the cells outside the mass region:
@@ -232,82 +342,81 @@ def _cells_to_pixels(cells: np.ndarray, image_shape) -> np.ndarray:
     return cells[np.ix_(rows, cols)]
 
 
-def _colorbar_label(colorbar_label, colorbar):
-    if colorbar_label is None:
-        return None
-    if not isinstance(colorbar_label, str):
-        raise TypeError(f"colorbar_label must be a string such as 'attention weight'; got {colorbar_label!r}")
-    if not colorbar:
-        raise ValueError("colorbar_label labels the colour bar, but colorbar=False draws none; drop one of them")
-    return colorbar_label
-
-
-def _dim_outside(dim_outside, mass) -> bool:
-    if not isinstance(dim_outside, bool):
-        raise TypeError(f"dim_outside must be True or False; got {dim_outside!r}")
-    if dim_outside and mass is None:
-        raise ValueError("dim_outside=True darkens the cells outside the mass region: pass mass=, e.g. mass=0.6")
-    return dim_outside
-
-
-def show_map(
-    image,
-    attn_map,
-    query,
-    *,
-    ax=None,
-    title=None,
-    cmap="inferno",
-    alpha=0.5,
-    normalize="minmax",
-    colorbar=True,
-    mass=None,
-    upsample="bilinear",
-    colorbar_label=None,
-    grid=None,
-    dim_outside=False,
-):
-    """Draw one overlay on ``ax`` (a new figure if None) with the query pixel marked.
-
-    image ``(H_img, W_img[, 3])``; attn_map ``(h, w)``; ``query = (row, col)`` on ``grid``, the
-    ``(H, W)`` grid the queries live on (default: the map's own ``(h, w)``). Give ``grid`` when the
-    keys sit on another grid than the queries, e.g. 2×2-pooled keys: an ``(h, w) = (4, 4)`` map with
-    ``grid=(8, 8)`` is drawn on its 4 × 4 cells and the query marked at its own 8 × 8 cell.
-    The title always states the query pixel (your ``title`` comes first). ``colorbar`` shows which
-    values the colours stand for, ``colorbar_label`` names them (e.g. ``"attention weight"``);
-    ``mass`` (e.g. 0.6) outlines, along cell edges, the smallest set of cells holding that share of
-    the attention (:func:`attnlib.mass_region`), and ``dim_outside=True`` also darkens the cells
-    outside it; ``normalize`` and ``upsample`` as in :func:`overlay` (a shared ``(lo, hi)`` also
-    fixes the colour bar's range). Returns the axes.
-    """
-    import matplotlib.pyplot as plt
-
-
-    m = _map_to_array(attn_map)
-    grid = m.shape if grid is None else check_grid(grid)
-    colorbar_label = _colorbar_label(colorbar_label, colorbar)
-    dim_outside = _dim_outside(dim_outside, mass)
-    rgb = overlay(image, m, cmap=cmap, alpha=alpha, normalize=normalize, upsample=upsample)
+def _picture(image, m: np.ndarray, query, grid, ax, *, mass, dim_outside, **style) -> np.ndarray:
+    """Drawing: the overlay of map ``m`` ``(h, w)`` on ``ax``, cells outside the mass region dimmed if asked,
+    the query marked and the mass region outlined → the drawn ``(H_img, W_img, 3)`` uint8 picture."""
+    rgb = overlay(image, m, **style)
     inside = None if mass is None else mass_region(torch.from_numpy(m), mass).numpy()  # (h, w) bool
     if dim_outside:
         outside = _cells_to_pixels(~inside, rgb.shape)  # (H_img, W_img) bool
         rgb[outside] = ((1 - _DIM) * rgb[outside] + 0.5).astype(np.uint8)  # a black layer of opacity _DIM
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.2, 4), dpi=80)
     ax.imshow(rgb)
     mark_query(ax, query, grid, rgb.shape)
-    text = _query_title(title, query)
-    if mass is not None:
-        if inside.any():
-            _outline_cells(ax, inside, rgb.shape)
-        text += f"\ncontour: {mass:.0%} of the attention" + (", rest dimmed" if dim_outside else "")
-    ax.set_title(text, fontsize=9)
+    if inside is not None and inside.any():
+        _outline_cells(ax, inside, rgb.shape)
     ax.set_axis_off()
+    return rgb
+
+
+def _decorate(ax, m, query, *, title, mass, dim_outside, colorbar, colorbar_label, fontsize, cmap, normalize):
+    """Decoration: the title (always naming the query), the mass note, and the colour bar."""
+    text = f"query ({int(query[0])}, {int(query[1])})" if title is None else f"{title} · query ({query[0]}, {query[1]})"
+    if mass is not None:
+        text += f"\ncontour: {mass:.0%} of the attention" + (", rest dimmed" if dim_outside else "")
+    ax.set_title(text, fontsize=fontsize)
     if colorbar:
-        lo, hi = _value_range(m, normalize)
+        lo, hi = value_range(m, normalize)
         norm = matplotlib.colors.Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1e-12)
-        sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=_colormap(cmap))
-        ax.figure.colorbar(sm, ax=ax, fraction=0.046, pad=0.03, label=colorbar_label)
+        bar = ax.figure.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=_colormap(cmap)), ax=ax,
+                                 fraction=0.046, pad=0.03)
+        bar.ax.tick_params(labelsize=fontsize - 2)
+        if colorbar_label is not None:
+            bar.set_label(colorbar_label, fontsize=fontsize - 1)
+
+
+def _check_decoration(title, colorbar, colorbar_label, mass, dim_outside, fontsize) -> None:
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None; got {type(title).__name__}")
+    _flag(colorbar, "colorbar")
+    if colorbar_label is not None:
+        if not isinstance(colorbar_label, str):
+            raise TypeError(f"colorbar_label must be a string such as 'attention weight'; got {colorbar_label!r}")
+        if not colorbar:
+            raise ValueError("colorbar_label labels the colour bar, but colorbar=False draws none; drop one of them")
+    if _flag(dim_outside, "dim_outside") and mass is None:
+        raise ValueError("dim_outside=True darkens the cells outside the mass region: pass mass=, e.g. mass=0.6")
+    if isinstance(fontsize, bool) or not isinstance(fontsize, Real) or not 6 <= fontsize <= 40:
+        raise ValueError(f"fontsize must be a number of points in [6, 40] (12 reads on a projector); got {fontsize!r}")
+
+
+def show_map(image, attn_map, query, *, ax=None, title=None, grid=None, colorbar=True, colorbar_label=None,
+             mass=None, dim_outside=False, fontsize=12, cmap="inferno", opacity=0.5, normalize="minmax",
+             upsample="bilinear", grey=True):
+    """Draw one overlay on ``ax`` (a new figure if None) with the query pixel marked → the axes.
+
+    image ``(H_img, W_img[, 3])``; attn_map ``(h, w)``, one query's map (from :func:`attnlib.query_map`);
+    ``query = (row, col)`` on ``grid``, the grid the queries live on (default: the map's own ``(h, w)``;
+    give it when the keys sit on a coarser grid, e.g. 2×2-pooled keys: a 4 × 4 map with ``grid=(8, 8)``
+    is drawn on its 4 × 4 cells and the query marked at its own 8 × 8 cell).
+
+    Decoration: the title always states the query (your ``title`` comes first), in ``fontsize`` points;
+    ``colorbar`` shows which values the colours stand for, ``colorbar_label`` names them; ``mass``
+    (e.g. 0.6) outlines, along cell edges, the smallest set of cells holding that share of the attention
+    (:func:`attnlib.mass_region`) and ``dim_outside=True`` darkens the cells outside it. Drawing options
+    (``cmap``, ``opacity``, ``normalize``, ``upsample``, ``grey``): see the module docstring; a shared
+    ``normalize=(lo, hi)`` also fixes the colour bar's range.
+    """
+    import matplotlib.pyplot as plt
+
+    m = _map_to_array(attn_map)
+    grid = m.shape if grid is None else check_grid(grid)
+    _check_decoration(title, colorbar, colorbar_label, mass, dim_outside, fontsize)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4), dpi=80)
+    style = dict(cmap=cmap, opacity=opacity, normalize=normalize, upsample=upsample, grey=grey)
+    _picture(image, m, query, grid, ax, mass=mass, dim_outside=dim_outside, **style)
+    _decorate(ax, m, query, title=title, mass=mass, dim_outside=dim_outside, colorbar=colorbar,
+              colorbar_label=colorbar_label, fontsize=fontsize, cmap=cmap, normalize=normalize)
     return ax
 
 
@@ -321,8 +430,8 @@ def show_maps(image, maps, queries, *, titles=None, ncols=None, **kw):
     ``maps``: a sequence of ``(h, w)`` maps or an ``(n, h, w)`` tensor/array; ``queries``: one
     ``(row, col)`` for all maps or a sequence of ``n`` of them; ``titles``: ``n`` strings or None
     (each title gets its query pixel appended); ``ncols`` defaults to ``min(n, 4)``; other keyword
-    arguments (``normalize``, ``colorbar_label``, ``grid``, ``mass``, ...) go to :func:`show_map`,
-    the same for every map.
+    arguments (``normalize``, ``colorbar_label``, ``grid``, ``mass``, ``fontsize``, …) go to
+    :func:`show_map`, the same for every map.
     """
     import matplotlib.pyplot as plt
 
@@ -341,12 +450,9 @@ def show_maps(image, maps, queries, *, titles=None, ncols=None, **kw):
         raise ValueError(f"queries must be one (row, col) or {n} of them (one per map); got {queries!r}")
     if titles is not None and (isinstance(titles, str) or len(titles) != n):
         raise ValueError(f"titles must be None or a sequence of {n} strings (one per map); got {titles!r}")
-    if ncols is None:
-        ncols = min(n, 4)
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be a positive int; got {ncols!r}")
+    ncols = min(n, 4) if ncols is None else check_int(ncols, "ncols", minimum=1)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 3.2 * nrows), dpi=80, squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.4 * nrows), dpi=80, squeeze=False)
     for i, ax in enumerate(axes.flat):
         if i < n:
             show_map(image, maps[i], queries[i], ax=ax, title=None if titles is None else titles[i], **kw)
@@ -365,7 +471,6 @@ def save_figure(fig, path, dpi: int = 100) -> Path:
         raise ValueError(f"path must end in .png (save_figure exports PNG); got {str(path)!r}")
     if not path.parent.is_dir():
         raise ValueError(f"the folder of path does not exist: {str(path.parent)!r}")
-    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1:
-        raise ValueError(f"dpi must be a positive int; got {dpi!r}")
+    dpi = check_int(dpi, "dpi", minimum=1)
     fig.savefig(path, dpi=dpi, format="png", bbox_inches="tight")
     return path

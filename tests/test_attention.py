@@ -273,3 +273,11 @@ def test_infinite_and_empty_inputs_are_named():
 def test_tiny_temperature_in_half_precision_stays_finite():
     w = softmax(torch.tensor([[70.0, 0.0]], dtype=torch.float16), temperature=1e-3)
     assert w.tolist() == [[1.0, 0.0]]
+
+
+def test_softmax_dim_outside_the_scores_is_named():
+    with pytest.raises(ValueError, match=r"dim must be an int -2 <= dim <= 1 \(an axis of the 2-D scores\); got 5"):
+        softmax(torch.zeros(2, 3), dim=5)
+    with pytest.raises(TypeError, match="dim must be an int"):
+        softmax(torch.zeros(2, 3), dim=1.0)
+    torch.testing.assert_close(softmax(torch.zeros(2, 4), dim=-2), torch.full((2, 4), 0.5))  # a valid axis still works

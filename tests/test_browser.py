@@ -47,7 +47,7 @@ centers = torch.stack([rows.flatten(), cols.flatten()], dim=-1).float()  # (N, 2
 weights = torch.softmax(-torch.cdist(centers, centers) ** 2 / 2.0, dim=-1)  # (N, N), row = query
 image = load_image("astronaut", size=(128, 128))
 """,
-    'explorer = AttentionExplorer(image, weights, (H, W), cmap="inferno", alpha=0.5)\nexplorer',
+    'explorer = AttentionExplorer(image, weights, (H, W), cmap="inferno", opacity=0.5)\nexplorer',
 ]
 
 IMAGE = ".attn-explorer-image"

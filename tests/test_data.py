@@ -80,3 +80,10 @@ def test_toy_data_sizes_are_checked():
         toy_qkv(d=-1)
     with pytest.raises(ValueError, match=r"n_train must be an int 1 <= n_train; got 0"):
         kernel_regression_data(0)
+
+
+def test_pixel_features_refuses_a_grid_finer_than_the_image():
+    image = load_image("astronaut", 16)
+    with pytest.raises(ValueError, match=r"grid 32×32 is finer than the image 16×16"):
+        pixel_features(image, 32)
+    assert pixel_features(image, 16).shape == (256, 5)  # one cell per pixel is fine

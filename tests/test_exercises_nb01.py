@@ -60,7 +60,7 @@ def weighted_sum_ok(weights, values):
     [
         (check_sample_index, sample_index_ok, 4),
         (check_nadaraya_watson, nadaraya_watson_ok, 4),
-        (check_weighted_sum, weighted_sum_ok, 3),
+        (check_weighted_sum, weighted_sum_ok, 4),
     ],
 )
 def test_right_answer_passes(capsys, checker, fn, n_cases):
@@ -81,6 +81,39 @@ def test_passing_the_result_instead_of_the_function(capsys, checker):
     ok, out = run(capsys, checker, torch.zeros(3))
     assert ok is False
     assert out.startswith("❌") and "pass your function itself" in out
+
+
+# --- check_weighted_sum: wrong answers ---
+
+
+def test_weighted_sum_checker_wants_batches(capsys):
+    ok, out = run(capsys, check_weighted_sum, torch.mm)  # 2-D only
+    assert not ok and "batched weights (2, 4, 6)" in out
+
+
+@pytest.mark.parametrize("wrong", [lambda w, v: (w @ v).tolist(), lambda w, v: w @ v + 1])
+def test_weighted_sum_wrong_answers(capsys, wrong):
+    ok, out = run(capsys, check_weighted_sum, wrong)
+    assert not ok and out.startswith("❌ weighted_sum")
+
+
+@pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning")
+@pytest.mark.parametrize(
+    "transposed",
+    [
+        lambda w, v: w.T @ v,
+        lambda w, v: w.transpose(-2, -1) @ v,
+        lambda w, v: torch.einsum("...kq,...kd->...qd", w, v),  # sums over the query index
+    ],
+)
+def test_weighted_sum_names_transposed_weights(capsys, transposed):
+    """Square, non-symmetric weights: query 0's output mixes the values with row 0 of the weights,
+    [0.5, 0.5, 0] → [0.5, 0.5]; column 0, [0.5, 0, 1], gives 0.5 · [1, 0] + 1 · [9, 9] = [9.5, 9]."""
+    ok, out = run(capsys, check_weighted_sum, transposed)
+    assert ok is False
+    assert out.startswith("❌ weighted_sum: square weights [[0.5, 0.5, 0], [0, 0.25, 0.75], [1, 0, 0]]")
+    assert "at index (0, 0) expected 0.5, got 9.5" in out
+    assert "Hint: you used the weights transposed: row i of the weights is query i's weights" in out
 
 
 # --- check_sample_index: wrong answers ---

@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from attnlib import AttentionExplorer, lazy_rows, overlay
-from attnlib.explorer import _encode
+from attnlib.viz import encode
 
 GRID = (8, 16)  # non-square on purpose
 N = GRID[0] * GRID[1]
@@ -50,10 +50,10 @@ def test_select_updates_query_and_picture_synchronously():
 
 def test_picture_is_the_overlay_of_the_queried_row_with_a_marker():
     w = weights(seed=1)
-    e = AttentionExplorer(image(), w, GRID, size=64, cmap="viridis", alpha=0.7)
+    e = AttentionExplorer(image(), w, GRID, size=64, cmap="viridis", opacity=0.7)
     e.select(5, 3)
     # independent map: row 5 * 16 + 3 of the weights, laid out as 8 rows of 16
-    want = overlay(e.image_rgb, w[5 * 16 + 3].view(8, 16), cmap="viridis", alpha=0.7)
+    want = overlay(e.painter.image, w[5 * 16 + 3].view(8, 16), cmap="viridis", opacity=0.7)
     # the marker sits at the centre of cell (5, 3): 64/8 = 8 px per cell → pixel (x, y) = (28, 44)
     assert e.picture[44, 28].tolist() == CYAN
     far = np.ones((64, 128), dtype=bool)
@@ -61,20 +61,20 @@ def test_picture_is_the_overlay_of_the_queried_row_with_a_marker():
     np.testing.assert_array_equal(e.picture[far], want[far])
     shown = decode(e.image_widget.value)  # the plain image, marked at the same place
     assert shown[44, 28].tolist() == CYAN
-    np.testing.assert_array_equal(shown[far], e.image_rgb[far])
+    np.testing.assert_array_equal(shown[far], e.painter.image[far])
 
 
 def test_marker_is_a_cyan_cross_in_a_black_ring():
     e = AttentionExplorer(image(), weights(), GRID, size=256)  # drawn at 256 × 512: cells of 32 × 32 px
     e.select(4, 8)
-    want = overlay(e.image_rgb, e.current_map())
+    want = overlay(e.painter.image, e.current_map())
     x, y = 272, 144  # cell (4, 8) spans x 256…287 and y 128…159: its centre pixel (rounded half up)
     dy, dx = np.mgrid[: e.picture.shape[0], : e.picture.shape[1]]
     dy, dx = dy - y, dx - x
     dist = np.hypot(dx, dy)
     cross = ((np.abs(dy) <= 1) & (np.abs(dx) <= 6)) | ((np.abs(dx) <= 1) & (np.abs(dy) <= 6))  # 3 px wide arms
     shown = decode(e.image_widget.value)
-    for picture, plain in [(e.picture, want), (shown, e.image_rgb)]:
+    for picture, plain in [(e.picture, want), (shown, e.painter.image)]:
         assert (picture[cross] == CYAN).all()
         assert (picture[~cross & (dist >= 5.5) & (dist <= 6.5)] == 0).all()  # the black ring
         inside, outside = ~cross & (dist <= 3.5), dist > 7.5  # the map shows inside the ring and around it
@@ -118,7 +118,7 @@ def test_prefix_tokens():
     w = torch.softmax(rand(1 + N, 1 + N, seed=4), dim=-1)
     e = AttentionExplorer(image(), w, GRID, prefix=1, size=32)
     e.select(1, 1)
-    want = overlay(e.image_rgb, w[1 + 17, 1:].view(8, 16))
+    want = overlay(e.painter.image, w[1 + 17, 1:].view(8, 16))
     far = np.ones((32, 64), dtype=bool)
     far[:14, :14] = False  # the marker, centred on cell (1, 1) at pixel (6, 6)
     np.testing.assert_array_equal(e.picture[far], want[far])
@@ -156,7 +156,7 @@ def test_layer_and_head_selectors():
     assert (e.query, e.layer, e.head) == ((1, 2), 1, 2)
     torch.testing.assert_close(e.current_map(), w[1, 2, 18].view(8, 16))
     assert repr(e) == "AttentionExplorer: query (1, 2), layer 1, head 2 on a 8×16 grid"
-    with pytest.raises(ValueError, match="head must be an int in"):
+    with pytest.raises(ValueError, match="head must be an int 0 <= head <= 2; got 3"):
         e.select(0, 0, head=3)
 
 
@@ -204,7 +204,9 @@ def test_still_picture_shows_photo_overlay_and_caption():
     w = weights(2, 3, seed=7)
     e = AttentionExplorer(image(), w, GRID, size=64)  # drawn at 64 × 128
     e.select(5, 3, layer=1, head=2)
-    assert e._caption() == "still picture · query (5, 3), layer 1, head 2 · run the cell for live sliders"
+    row = w[1, 2, 5 * 16 + 3]  # the shown map, taken by hand: its peak and (min–max) colour range are in the caption
+    want = f"peak {row.max():.4f} · colours {row.min():.4f} to {row.max():.4f}"
+    assert e._caption() == f"still picture · query (5, 3), layer 1, head 2 · {want} · run the cell for sliders"
     still = e._still_picture()
     assert still.dtype == np.uint8 and still.shape == (64 + 16, 128 + 4 + 128, 3)  # 16-px caption strip, 4-px gap
     photo, overlaid, strip = still[:64, :128], still[:64, 132:], still[64:]
@@ -213,7 +215,7 @@ def test_still_picture_shows_photo_overlay_and_caption():
     assert photo[44, 28].tolist() == CYAN
     far = np.ones((64, 128), dtype=bool)
     far[44 - 10 : 44 + 11, 28 - 10 : 28 + 11] = False
-    np.testing.assert_array_equal(photo[far], e.image_rgb[far])
+    np.testing.assert_array_equal(photo[far], e.painter.image[far])
     assert (still[:64, 128:132] == 32).all()  # the gap
     assert (strip > 200).any() and (strip[:, -4:] == 32).all()  # white text that stays inside the strip
     e.select(0, 0, layer=0, head=0)
@@ -257,4 +259,15 @@ def test_live_frames_decode_to_the_picture():
     assert e.overlay_widget.format == "bmp" and decoded.mode == "RGB"
     np.testing.assert_array_equal(np.asarray(decoded), e.picture)
     rgb = np.random.default_rng(0).integers(0, 256, size=(13, 7, 3), dtype=np.uint8)
-    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(_encode(rgb, "BMP")))), rgb)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(encode(rgb, "BMP")))), rgb)
+
+
+def test_readout_names_the_peak_and_the_colour_range():
+    w = weights(seed=8)
+    e = AttentionExplorer(image(), w, GRID, size=32, normalize=(0.0, 0.5))
+    e.select(2, 9)
+    row = w[2 * 16 + 9]
+    peak = int(row.argmax())
+    assert f"peak {row.max():.4f} at ({peak // 16}, {peak % 16})" in e.readout.value
+    assert "colour bar 0.0000 → 0.5000" in e.readout.value  # a fixed range is shown as given
+    assert e.colour_bar.value[:8] == b"\x89PNG\r\n\x1a\n"

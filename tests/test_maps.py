@@ -220,103 +220,6 @@ def test_mass_region_bad_inputs():
         mass_region(torch.tensor([[float("nan"), 1.0]]), 0.5)
 
 
-# ---- the notebook 04 exercise checkers ----------------------------------------------------------
-
-def _map_bugs():
-    """Hand-written wrong versions of query_map(weights, query, grid, prefix), one classic bug each."""
-
-    def index_h(w, q, g, p=0):  # row * H instead of row * W
-        h, wd = g
-        return w[..., p + q[0] * h + q[1], p:].reshape(*w.shape[:-2], h, wd)
-
-    def transposed(w, q, g, p=0):  # reshape (W, H), then transpose: mirrors the map
-        h, wd = g
-        return w[..., p + q[0] * wd + q[1], p:].reshape(*w.shape[:-2], wd, h).transpose(-1, -2)
-
-    def column(w, q, g, p=0):  # who looks at the pixel, not where it looks
-        h, wd = g
-        return w[..., p:, p + q[0] * wd + q[1]].reshape(*w.shape[:-2], h, wd)
-
-    def square_only(w, q, g, p=0):  # both bugs a square grid hides: row * H and reshape (W, H)
-        h, wd = g
-        return w[..., p + q[0] * h + q[1], p:].reshape(*w.shape[:-2], wd, h)
-
-    def keeps_prefix(w, q, g, p=0):  # the right row, but the first H*W keys (CLS included)
-        h, wd = g
-        return w[..., p + q[0] * wd + q[1], : h * wd].reshape(*w.shape[:-2], h, wd)
-
-    def last_head_first(w, q, g, p=0):
-        h, wd = g
-        m = w[..., p + q[0] * wd + q[1], p:].reshape(*w.shape[:-2], h, wd)
-        return m.flip(0) if m.dim() > 2 else m
-
-    return index_h, transposed, column, square_only, keeps_prefix, last_head_first
-
-
-def test_query_map_checkers_pass_and_fail(capsys):
-    from attnlib.exercises import check_grid_query_map, check_query_map
-
-    def stub(weights, query, grid, prefix=0):
-        raise NotImplementedError
-
-    index_h, transposed, column, square_only, keeps_prefix, last_head_first = _map_bugs()
-    assert check_query_map(lambda w, q, g: query_map(w, q, g))
-    assert check_grid_query_map(lambda w, q, g, p: query_map(w, q, g, prefix=p))
-    assert check_query_map(square_only) and check_query_map(index_h)  # a square grid hides these two ...
-    assert not check_grid_query_map(square_only) and not check_grid_query_map(index_h)  # ... 2×3 shows them
-    for bug in (transposed, column, last_head_first):  # visible on any grid
-        assert not check_query_map(bug) and not check_grid_query_map(bug)
-    assert not check_grid_query_map(keeps_prefix)
-    assert not check_query_map(stub)
-    out = capsys.readouterr().out
-    assert "⏳" in out and "expected shape (2, 3), got (3, 2)" in out
-
-
-def test_query_map_checkers_decode_the_values(capsys):
-    """Values 1000 · query + key (+ 1,000,000 · head) are printed whole and read back in the hint."""
-    from attnlib.exercises import check_grid_query_map, check_query_map
-
-    index_h, transposed, column, square_only, keeps_prefix, last_head_first = _map_bugs()
-
-    def lines():
-        return capsys.readouterr().out.splitlines()
-
-    # 2×3 grid, query (1, 0): token 1·3 + 0 = 3; row * H reads token 1·2 + 0 = 2 instead
-    check_grid_query_map(index_h)
-    error, hint = lines()
-    assert error.endswith("at index (0, 0) expected 3000, got 2000")
-    assert hint == ("   Hint: at map index (0, 0) you returned query 2's key 0; expected query 3's key 0. "
-                    "Check which token index you take.")
-    # 3×3 grid, query (1, 2): token 5; the transposed map puts key 3 (row 1, col 0) at (0, 1), where key 1 belongs
-    check_query_map(transposed)
-    error, hint = lines()
-    assert error.endswith("at index (0, 1) expected 5001, got 5003")
-    assert "you returned query 5's key 3; expected key 1. The row is right" in hint
-    check_query_map(column)  # entry (0, 0) of token 5's column is query 0's weight on key 5
-    assert "you returned query 0's key 5; expected query 5's key 0. That is a column" in lines()[1]
-    check_grid_query_map(keeps_prefix)  # 3×5 grid after 1 CLS token, query (2, 4): token 1 + 14 = 15
-    error, hint = lines()
-    assert error.endswith("expected 15001, got 15000")
-    assert "you returned query 15's key 0; expected key 1. The right row, but key 0 is not a pixel" in hint
-    check_grid_query_map(last_head_first)  # 3 heads, 4×2 grid after 5 prefix tokens, query (3, 1): token 12
-    error, hint = lines()
-    assert error.endswith("expected 12005, got 2012005")  # whole numbers, not 1.2e+04 and 2.012e+06
-    assert "you returned query 12's key 5 of head 2; expected head 0's" in hint
-
-
-def test_query_map_checker_hints_nudge_without_the_recipe(capsys):
-    from attnlib.exercises import check_grid_query_map, check_query_map
-
-    def sums(w, q, g, p=0):  # not a copy of any weight
-        return w[..., p:, p:].sum(dim=-2).reshape(*w.shape[:-2], *g)
-
-    check_query_map(lambda w, q, g: sums(w, q, g))
-    check_grid_query_map(sums)
-    out = capsys.readouterr().out
-    assert "one weight of the matrix, copied unchanged" in out
-    assert "row * W" not in out and "reshape(" not in out  # the recipe stays in the hidden solution
-
-
 def test_wrong_grid_is_blamed_before_the_query():
     weights = torch.softmax(torch.randn(32 * 32, 32 * 32), dim=-1)
     with pytest.raises(ValueError, match=r"N_all = 1024 tokens, but grid 16×16"):
@@ -378,3 +281,11 @@ def test_nan_weights_and_infinite_maps_are_refused():
         key_map(weights, (1, 0), (2, 2))
     with pytest.raises(ValueError, match=r"attn_map contains 1 infinite"):
         mass_region(torch.tensor([[1.0, float("inf")]]), 0.5)
+
+
+def test_lazy_rows_refuses_mismatched_feature_sizes_up_front():
+    q, k = torch.zeros(4, 3), torch.zeros(5, 2)
+    with pytest.raises(ValueError, match=r"same feature size d.*got 3 and 2"):
+        lazy_rows(q, k)  # at once, not at the first row
+    with pytest.raises(ValueError, match="do not broadcast"):
+        lazy_rows(torch.zeros(2, 4, 3), torch.zeros(3, 5, 3))

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from lesson_time import lesson_stats, stated_minutes
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 MACHINE_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/|/private/var/|[A-Z]:\\\\Users)")
@@ -76,3 +77,24 @@ def test_follows_the_lesson_template(path):
     for cell in hidden:
         shown = "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
         assert "✅" in shown, f"{path.name}: a hidden solution cell does not pass its checker: {shown[:200]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stated_time_follows_the_rule(path):
+    """**Time:** about N minutes, where N is the rule's estimate for the main path rounded up (to at most 5
+    minutes more), and N <= 45 (depth goes into a final "## Going further" section)."""
+    nb = load(path)
+    stated, stats = stated_minutes(nb), lesson_stats(nb)
+    assert stated is not None, f"{path.name}: the first cell should say '**Time:** about N minutes'"
+    estimate = stats["minutes"]
+    assert estimate <= stated < estimate + 5, (
+        f"{path.name}: states {stated} minutes, the rule estimates {estimate:.1f} (prose {stats['words']} words, "
+        f"{stats['code_cells']} code cells, {stats['exercises']} exercises; CONTRIBUTING.md)"
+    )
+    assert stated <= 45, f"{path.name}: main path takes {stated} minutes; move depth to '## Going further'"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_has_the_python3_kernelspec(path):
+    spec = load(path).get("metadata", {}).get("kernelspec", {})
+    assert spec.get("name") == "python3", f"{path.name}: kernelspec {spec!r}; Jupyter would ask which kernel to use"

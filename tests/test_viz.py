@@ -14,8 +14,8 @@ def colours(name, values):
     return matplotlib.colormaps[name](np.asarray(values, dtype=np.float64))[..., :3]
 
 
-def blend(image01, colour01, alpha):
-    return np.clip(np.rint(((1 - alpha) * image01 + alpha * colour01) * 255), 0, 255)
+def blend(image01, colour01, opacity):
+    return np.clip(np.rint(((1 - opacity) * image01 + opacity * colour01) * 255), 0, 255)
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +30,7 @@ def test_overlay_tiny_case_minmax():
     rng = np.random.default_rng(0)
     image = rng.random((2, 2, 3)).astype(np.float32)
     m = np.array([[0.1, 0.4], [0.2, 0.3]], dtype=np.float32)
-    got = overlay(image, m, cmap="viridis", alpha=0.3)
+    got = overlay(image, m, cmap="viridis", opacity=0.3, grey=False)
     assert got.shape == (2, 2, 3) and got.dtype == np.uint8
     scaled = (m - 0.1) / 0.3  # minmax by hand
     want = blend(image, colours("viridis", scaled), 0.3)
@@ -42,8 +42,8 @@ def test_overlay_grey_uint8_equals_rgb_float():
     grey = rng.integers(0, 256, size=(8, 6), dtype=np.uint8)
     rgb_float = np.repeat(grey[..., None], 3, axis=-1).astype(np.float32) / 255
     m = torch.rand(4, 3, generator=torch.Generator().manual_seed(1))
-    a = overlay(grey, m, cmap="magma", alpha=0.6)
-    b = overlay(rgb_float, m, cmap="magma", alpha=0.6)
+    a = overlay(grey, m, cmap="magma", opacity=0.6)
+    b = overlay(rgb_float, m, cmap="magma", opacity=0.6)
     assert a.shape == (8, 6, 3)
     np.testing.assert_allclose(a.astype(int), b.astype(int), atol=1)
 
@@ -51,9 +51,19 @@ def test_overlay_grey_uint8_equals_rgb_float():
 def test_overlay_uint8_rgb_matches_formula():
     image = np.array([[[255, 0, 0], [0, 255, 0]], [[0, 0, 255], [128, 128, 128]]], dtype=np.uint8)
     m = np.array([[0.0, 0.25], [0.5, 1.0]], dtype=np.float32)
-    got = overlay(image, m, cmap="inferno", alpha=0.5, normalize="none")
+    got = overlay(image, m, cmap="inferno", opacity=0.5, normalize="none", grey=False)
     want = blend(image / 255.0, colours("inferno", m), 0.5)
     np.testing.assert_allclose(got, want, atol=1)
+
+
+def test_overlay_draws_on_a_grey_copy_by_default():
+    # grey = the mean of the three channels, the same in every channel: only the map adds colour
+    image = np.array([[[255, 0, 0], [0, 255, 0]], [[0, 0, 255], [30, 60, 90]]], dtype=np.uint8)
+    m = np.array([[0.0, 0.25], [0.5, 1.0]], dtype=np.float32)
+    got = overlay(image, m, cmap="inferno", opacity=0.5, normalize="none")
+    grey = np.repeat((image / 255.0).mean(axis=-1, keepdims=True), 3, axis=-1)
+    np.testing.assert_allclose(got, blend(grey, colours("inferno", m), 0.5), atol=1)
+    assert np.ptp(overlay(image, m, opacity=0.0), axis=-1).max() == 0  # opacity 0: grey only
 
 
 def test_normalize_none_keeps_absolute_scale():
@@ -61,8 +71,8 @@ def test_normalize_none_keeps_absolute_scale():
     m = np.full((4, 4), 1 / 16, dtype=np.float32)
     m[0, 0] += 1e-4
     image = np.zeros((4, 4, 3), dtype=np.float32)
-    none = overlay(image, m, cmap="gray", alpha=1.0, normalize="none")
-    minmax = overlay(image, m, cmap="gray", alpha=1.0, normalize="minmax")
+    none = overlay(image, m, cmap="gray", opacity=1.0, normalize="none")
+    minmax = overlay(image, m, cmap="gray", opacity=1.0, normalize="minmax")
     assert none.max() <= 20  # 1/16 of white
     assert minmax[0, 0].min() == 255 and minmax[3, 3].max() == 0  # noise stretched into a peak
 
@@ -72,14 +82,14 @@ def test_normalize_percentile_clips_outliers():
     m = rng.random((10, 10)).astype(np.float32)
     m[5, 5] = 100.0  # one outlier
     image = np.zeros((10, 10, 3), dtype=np.float32)
-    got = overlay(image, m, cmap="viridis", alpha=1.0, normalize="percentile")
+    got = overlay(image, m, cmap="viridis", opacity=1.0, normalize="percentile")
     lo, hi = np.percentile(m, [1, 99])
     want = blend(image, colours("viridis", np.clip((m - lo) / (hi - lo), 0, 1)), 1.0)
     np.testing.assert_allclose(got, want, atol=1)
 
 
 def test_flat_map_minmax_is_bottom_colour():
-    got = overlay(np.zeros((4, 4), np.float32), np.full((2, 2), 0.25, np.float32), cmap="viridis", alpha=1.0)
+    got = overlay(np.zeros((4, 4), np.float32), np.full((2, 2), 0.25, np.float32), cmap="viridis", opacity=1.0)
     want = blend(np.zeros((4, 4, 3)), np.broadcast_to(colours("viridis", [0.0])[0], (4, 4, 3)), 1.0)
     np.testing.assert_allclose(got, want, atol=1)
 
@@ -88,7 +98,7 @@ def test_flat_map_minmax_is_bottom_colour():
 
 def test_upsample_nearest_gives_blocks():
     m = np.array([[0.0, 1.0], [0.5, 0.25]], dtype=np.float32)
-    got = overlay(np.zeros((6, 6, 3), np.float32), m, cmap="viridis", alpha=1.0, normalize="none", upsample="nearest")
+    got = overlay(np.zeros((6, 6, 3), np.float32), m, cmap="viridis", opacity=1.0, normalize="none", upsample="nearest")
     want_small = blend(0, colours("viridis", m), 1.0)
     want = np.repeat(np.repeat(want_small, 3, axis=0), 3, axis=1)  # each cell a 3×3 block
     np.testing.assert_allclose(got, want, atol=1)
@@ -97,7 +107,7 @@ def test_upsample_nearest_gives_blocks():
 def test_upsample_bilinear_hand_checked():
     # [0, 1] over 4 pixels: pixel centres fall at source x = -0.25, 0.25, 0.75, 1.25 → values 0, .25, .75, 1
     m = np.array([[0.0, 1.0]], dtype=np.float32)
-    got = overlay(np.zeros((1, 4), np.float32), m, cmap="viridis", alpha=1.0, normalize="none")
+    got = overlay(np.zeros((1, 4), np.float32), m, cmap="viridis", opacity=1.0, normalize="none")
     want = blend(0, colours("viridis", [[0.0, 0.25, 0.75, 1.0]]), 1.0)
     np.testing.assert_allclose(got, want, atol=1)
 
@@ -105,7 +115,7 @@ def test_upsample_bilinear_hand_checked():
 def test_overlay_non_square_map_on_non_square_image():
     m = torch.zeros(3, 5)
     m[2, 4] = 1.0
-    got = overlay(np.zeros((30, 50, 3), np.float32), m, cmap="gray", alpha=1.0, upsample="nearest")
+    got = overlay(np.zeros((30, 50, 3), np.float32), m, cmap="gray", opacity=1.0, upsample="nearest")
     assert got.shape == (30, 50, 3)
     assert (got[20:, 40:] == 255).all() and (got[:20] == 0).all() and (got[:, :40] == 0).all()
 
@@ -141,14 +151,21 @@ def test_overlay_rejects_bad_maps_and_options():
         overlay(image, np.ones((2, 2)), cmap="not_a_colormap")
     with pytest.raises(ValueError, match="upsample"):
         overlay(image, np.ones((2, 2)), upsample="bicubic")
-    with pytest.raises(ValueError, match="alpha"):
-        overlay(image, np.ones((2, 2)), alpha=1.5)
+    with pytest.raises(ValueError, match="opacity must be in"):
+        overlay(image, np.ones((2, 2)), opacity=1.5)
+    with pytest.raises(TypeError, match="opacity must be a number"):
+        overlay(image, np.ones((2, 2)), opacity="0.5")
 
 
 # ---- matplotlib helpers ---------------------------------------------------------------------------
 
 def marker_xy(ax):
-    return [(line.get_xdata()[0], line.get_ydata()[0]) for line in ax.lines]
+    """Centres of the query markers: every image on the axes after the first (the picture) is a marker."""
+    centres = []
+    for im in ax.images[1:]:
+        left, right, bottom, top = im.get_extent()
+        centres.append(((left + right) / 2, (bottom + top) / 2))
+    return centres
 
 
 def test_show_map_marks_the_query_cell_centre():
@@ -262,7 +279,7 @@ def test_save_figure_writes_png(tmp_path):
 def test_normalize_fixed_range_matches_formula_and_clips():
     m = np.array([[0.0, 0.01], [0.03, 0.08]], dtype=np.float32)  # 0.08 lies above hi = 0.04
     image = np.random.default_rng(3).random((2, 2, 3)).astype(np.float32)
-    got = overlay(image, m, cmap="viridis", alpha=0.4, normalize=(0.0, 0.04))
+    got = overlay(image, m, cmap="viridis", opacity=0.4, normalize=(0.0, 0.04), grey=False)
     want = blend(image, colours("viridis", np.clip(m / 0.04, 0, 1)), 0.4)  # (m - lo) / (hi - lo), by hand
     np.testing.assert_allclose(got, want, atol=1)
 
@@ -272,7 +289,7 @@ def test_normalize_fixed_range_puts_two_maps_on_one_scale():
     weak = np.array([[0.0, 0.01]], dtype=np.float32)
     strong = 4 * weak
     image = np.zeros((1, 2), np.float32)
-    kw = dict(cmap="gray", alpha=1.0, upsample="nearest")
+    kw = dict(cmap="gray", opacity=1.0, upsample="nearest")
     assert (overlay(image, weak, **kw) == overlay(image, strong, **kw)).all()
     shared = (0.0, float(strong.max()))
     assert overlay(image, weak, normalize=shared, **kw)[0, 1, 0] == round(255 * 0.25)
@@ -377,6 +394,25 @@ def test_review_gaps_get_named_errors():
     with pytest.raises(TypeError, match=r"fig must be a matplotlib Figure; got str|fig must be a matplotlib Figure"):
         attnlib.save_figure("fig", "out.png")
     fig, ax = plt.subplots()
-    marker = attnlib.mark_query(ax, (1, 2), 4, (16, 16))  # one int = a square grid, as everywhere else
-    assert tuple(marker.get_xydata()[0]) == (2.5 * 4 - 0.5, 1.5 * 4 - 0.5)
+    ax.imshow(np.zeros((16, 16)))
+    attnlib.mark_query(ax, (1, 2), 4, (16, 16))  # one int = a square grid, as everywhere else
+    assert marker_xy(ax) == [(2.5 * 4 - 0.5, 1.5 * 4 - 0.5)]
     plt.close(fig)
+
+
+def test_show_map_refuses_a_whole_matrix_or_a_flat_row():
+    weights = torch.softmax(torch.randn(16, 16, generator=torch.Generator().manual_seed(0)), dim=-1)  # (N, N)
+    with pytest.raises(ValueError, match=r"looks like a whole weight matrix.*query_map\(weights, query, grid\)"):
+        show_map(np.zeros((8, 8)), weights, (0, 0))
+    with pytest.raises(ValueError, match=r"flat row \(16,\).*query_map"):
+        show_map(np.zeros((8, 8)), weights[3], (0, 0))
+    show_map(np.zeros((8, 8)), weights[3].view(4, 4), (0, 3))  # one row, reshaped: a map (sums to 1 in total)
+
+
+def test_show_map_text_size_is_set_once():
+    ax = show_map(np.zeros((8, 8)), torch.rand(4, 4), (0, 0), fontsize=14, colorbar_label="attention weight")
+    assert ax.title.get_fontsize() == 14
+    bar = ax.figure.axes[1]
+    assert bar.yaxis.label.get_fontsize() == 13 and bar.get_yticklabels()[0].get_fontsize() == 12
+    with pytest.raises(ValueError, match="fontsize must be a number of points"):
+        show_map(np.zeros((8, 8)), torch.rand(4, 4), (0, 0), fontsize=2)

@@ -1,5 +1,4 @@
-"""Tests for the exercise checkers of notebooks 02 and 03: check_cosine_score, check_masked_softmax,
-check_entropy, check_log_softmax (and check_softmax's hints).
+"""Tests for the exercise checkers of notebook 03: check_log_softmax, check_masked_softmax, check_entropy.
 A right answer passes (✅); wrong answers print ❌ with a message that points at the bug;
 an unfinished stub prints ⏳; no traceback escapes the checker."""
 
@@ -10,13 +9,7 @@ import math
 import pytest
 import torch
 
-from attnlib.exercises import (
-    check_cosine_score,
-    check_entropy,
-    check_log_softmax,
-    check_masked_softmax,
-    check_softmax,
-)
+from attnlib.exercises import check_entropy, check_log_softmax, check_masked_softmax
 
 
 def run(capsys, checker, fn):
@@ -30,13 +23,16 @@ def stub(*args):
     raise NotImplementedError
 
 
+def hint_of(out):
+    """The text after "Hint:" (one line), or ""."""
+    return out.split("Hint: ", 1)[1].strip() if "Hint: " in out else ""
+
+
+def assert_no_code(hint):
+    assert hint and not any(token in hint for token in ("torch.", "dim=", "keepdim=", "masked_fill", "@", "(s", ".log"))
+
+
 # --- right answers, written independently of attnlib ---
-
-
-def cosine_ok(q, k):
-    q_hat = torch.nn.functional.normalize(q, dim=-1)
-    k_hat = torch.nn.functional.normalize(k, dim=-1)
-    return q_hat @ k_hat.transpose(-2, -1)
 
 
 def masked_softmax_ok(scores, mask):
@@ -53,8 +49,7 @@ def entropy_ok(w):
 
 
 @pytest.mark.parametrize(
-    "checker, fn, n_cases",
-    [(check_cosine_score, cosine_ok, 5), (check_masked_softmax, masked_softmax_ok, 4), (check_entropy, entropy_ok, 4)],
+    "checker, fn, n_cases", [(check_masked_softmax, masked_softmax_ok, 4), (check_entropy, entropy_ok, 4)]
 )
 def test_right_answer_passes(capsys, checker, fn, n_cases):
     ok, out = run(capsys, checker, fn)
@@ -62,21 +57,21 @@ def test_right_answer_passes(capsys, checker, fn, n_cases):
     assert out.startswith("✅") and f"correct on all {n_cases} test cases" in out
 
 
-@pytest.mark.parametrize("checker", [check_cosine_score, check_masked_softmax, check_entropy])
+@pytest.mark.parametrize("checker", [check_masked_softmax, check_entropy])
 def test_stub_says_not_implemented(capsys, checker):
     ok, out = run(capsys, checker, stub)
     assert ok is False
     assert out.startswith("⏳") and "not implemented yet" in out
 
 
-@pytest.mark.parametrize("checker", [check_cosine_score, check_masked_softmax, check_entropy])
+@pytest.mark.parametrize("checker", [check_masked_softmax, check_entropy])
 def test_passing_a_result_instead_of_a_function(capsys, checker):
     ok, out = run(capsys, checker, torch.zeros(3))
     assert ok is False
     assert out.startswith("❌") and "pass your function itself" in out
 
 
-@pytest.mark.parametrize("checker", [check_cosine_score, check_masked_softmax, check_entropy])
+@pytest.mark.parametrize("checker", [check_masked_softmax, check_entropy])
 def test_a_crashing_function_is_reported_not_raised(capsys, checker):
     def crashes(*args):
         return args[0] @ torch.ones(1000)
@@ -84,54 +79,6 @@ def test_a_crashing_function_is_reported_not_raised(capsys, checker):
     ok, out = run(capsys, checker, crashes)
     assert ok is False
     assert out.startswith("❌") and "your function raised RuntimeError" in out and "Traceback" not in out
-
-
-# --- cosine: typical mistakes ---
-
-
-def test_cosine_plain_dot_fails_on_lengths(capsys):
-    ok, out = run(capsys, check_cosine_score, lambda q, k: q @ k.transpose(-2, -1))
-    assert ok is False
-    assert "❌ cosine_score" in out and "lengths must not matter" in out
-    assert hint_of(out) == "divide each row of q and of k by its length before comparing them."
-
-
-@pytest.mark.parametrize("dim", [0, -2])
-def test_cosine_normalising_over_the_wrong_dim(capsys, dim):
-    def wrong_dim(q, k):  # divides each column by its length: finite, but not a cosine
-        q_hat = q / q.norm(dim=dim, keepdim=True).clamp_min(1e-8)
-        k_hat = k / k.norm(dim=dim, keepdim=True).clamp_min(1e-8)
-        return q_hat @ k_hat.transpose(-2, -1)
-
-    ok, out = run(capsys, check_cosine_score, wrong_dim)
-    assert ok is False
-    # cos(q_0 = [3, 4], k_0 = [1, 1]) = 7 / (5 √2) = 0.9899; columns normalised give 0.7472 (hand-checked)
-    assert "each row divided by its own length" in out and "expected 0.9899, got 0.7472" in out
-    assert "NaN" not in out and hint_of(out) == "one length per row: the norm over the last dim, not over the rows."
-    assert_no_code(hint_of(out))
-
-
-def test_cosine_unguarded_norm_gives_nan_on_zero_vector(capsys):
-    def no_eps(q, k):
-        q_hat = q / q.norm(dim=-1, keepdim=True)
-        k_hat = k / k.norm(dim=-1, keepdim=True)
-        return q_hat @ k_hat.transpose(-2, -1)
-
-    ok, out = run(capsys, check_cosine_score, no_eps)
-    assert ok is False
-    assert "zero query row" in out and "NaN" in out and "keep 0 / 0 from happening" in hint_of(out)
-
-
-@pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning")
-def test_cosine_with_dot_T_fails_on_batches(capsys):
-    def plain_T(q, k):
-        q_hat = torch.nn.functional.normalize(q, dim=-1)
-        k_hat = torch.nn.functional.normalize(k, dim=-1)
-        return q_hat @ k_hat.T  # .T reverses every dim, not just the last two
-
-    ok, out = run(capsys, check_cosine_score, plain_T)
-    assert ok is False
-    assert "batched q (2, 5, 6), k (2, 7, 6)" in out and "Traceback" not in out
 
 
 # --- masked softmax: typical mistakes ---
@@ -190,15 +137,6 @@ def test_entropy_summed_over_the_wrong_axis(capsys):
     assert "expected shape (1,), got (4,)" in out
 
 
-def hint_of(out):
-    """The text after "Hint:" (one line), or ""."""
-    return out.split("Hint: ", 1)[1].strip() if "Hint: " in out else ""
-
-
-def assert_no_code(hint):
-    assert hint and not any(token in hint for token in ("torch.", "dim=", "keepdim=", "masked_fill", "@", "(s", ".log"))
-
-
 def test_entropy_hint_names_the_sign(capsys):
     ok, out = run(capsys, check_entropy, lambda w: -entropy_ok(w))
     assert ok is False and hint_of(out) == "check the sign: an entropy is never negative."
@@ -237,19 +175,6 @@ def test_masked_softmax_hints_match_the_failure(capsys):
     _, out = run(capsys, check_masked_softmax,
                  lambda s, m: torch.softmax(s.masked_fill(~m, float("-inf")), dim=0).nan_to_num(0.0))
     assert "nothing masked" in out and hint_of(out) == "each row must sum to 1: reduce over the last dim."
-
-
-# --- softmax (notebook 00's checker): hints by failure ---
-
-
-def test_softmax_hints_match_the_failure(capsys):
-    _, out = run(capsys, check_softmax, lambda s: torch.softmax(s, dim=0))  # a column softmax: each column sums to 1
-    assert "scores [[1, 2, 3]]" in out and hint_of(out) == "each row must sum to 1: reduce over the last dim."
-    _, out = run(capsys, check_softmax, lambda s: s.exp() / s.exp().sum(-1, keepdim=True))
-    assert "large logits" in out
-    assert hint_of(out).startswith("exp overflowed to inf") and "row max first" in hint_of(out)
-    _, out = run(capsys, check_softmax, lambda s: s.exp() / s.exp().sum())  # one sum for the whole tensor
-    assert "random scores (3, 5)" in out and "reduce over the last dim" in hint_of(out)
 
 
 # --- log-softmax (notebook 03, exercise 1) ---
@@ -296,26 +221,3 @@ def test_log_softmax_wrong_axis(capsys):
     # scores [[1, 2, 3]] normalised down a column of one: every entry 0, expected 1 - log(e + e² + e³) = -2.408
     assert ok is False and "expected -2.408, got 0" in out
     assert hint_of(out) == "the exps of each row must sum to 1: reduce over the last dim."
-
-
-# --- _run's per-case hint (a 4th item): a string, or a function of (got, want) ---
-
-
-def test_run_uses_the_failing_cases_own_hint(capsys):
-    from attnlib.exercises import _run
-
-    def cases():
-        yield "case a", (1.0,), torch.tensor(1.0)  # three items: the checker's hint
-        yield "case b", (2.0,), torch.tensor(2.0), "hint of b"
-        yield "case c", (3.0,), torch.tensor(3.0), lambda got, want: f"got {got.item():g} for {want.item():g}"
-        yield "case d", (4.0,), torch.tensor(4.0), lambda got, want: 1 / 0  # a broken hint falls back
-
-    def wrong_from(x0):
-        return lambda x: torch.tensor(x if x < x0 else -x)
-
-    expected = {1.0: "general", 2.0: "hint of b", 3.0: "got -3 for 3", 4.0: "general"}
-    for x0, hint in expected.items():
-        assert _run("demo", wrong_from(x0), cases(), hint="general") is False
-        assert hint_of(capsys.readouterr().out) == hint
-    assert _run("demo", wrong_from(9.0), cases(), hint="general") is True
-    assert "correct on all 4 test cases" in capsys.readouterr().out
