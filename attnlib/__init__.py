@@ -12,12 +12,15 @@ from .attention import attention, entropy, softmax, weighted_sum
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
 from .maps import key_map, lazy_rows, mass_region, query_map
 from .modules import (
+    CBAM,
     NONLOCAL_MODES,
+    InputMask,
     NonLocal2d,
     RAMLoss,
     RAMOutput,
     RecurrentAttention,
     SelfAttention2d,
+    SqueezeExcite,
     glimpse,
     glimpse_boxes,
     ram_loss,
@@ -85,6 +88,9 @@ __all__ = [
     "RAMOutput",
     "RAMLoss",
     "ram_loss",
+    "SqueezeExcite",
+    "CBAM",
+    "InputMask",
     "COLOURS",
     "SHAPES",
     "MIN_GAP",

@@ -2,9 +2,12 @@
 
 - :mod:`.sagan`: :class:`SelfAttention2d`, SAGAN's self-attention layer;
 - :mod:`.non_local`: :class:`NonLocal2d`, the Non-local block and its four pairwise functions;
+- :mod:`.gates`: sigmoid gates, :class:`SqueezeExcite` (channels), :class:`CBAM` (channels, then
+  pixels) and :class:`InputMask` (pixels of the input image); their weights are ``(B, C)`` or ``(B, H, W)``;
 - :mod:`.hard`: hard attention: :func:`glimpse` patches and the recurrent attention model (RAM).
 """
 
+from .gates import CBAM, ChannelGate, InputMask, SpatialGate, SqueezeExcite
 from .hard import RAMLoss, RAMOutput, RecurrentAttention, glimpse, glimpse_boxes, ram_loss
 from .non_local import NONLOCAL_MODES, NonLocal2d
 from .sagan import SelfAttention2d
@@ -19,4 +22,9 @@ __all__ = [
     "RAMOutput",
     "RAMLoss",
     "ram_loss",
+    "SqueezeExcite",
+    "CBAM",
+    "ChannelGate",
+    "SpatialGate",
+    "InputMask",
 ]
