@@ -4,12 +4,13 @@ The data path a learner follows, one module per arrow:
 image (data) → features → scores (scores) → weights (attention) → 2-D map (maps)
 → picture (viz) → live widget (explorer).
 
-The live widgets (``AttentionExplorer``, ``widget_check``) load ipywidgets on first use, so
+The live widgets (``AttentionExplorer``, ``GlimpseExplorer``, ``widget_check``) load ipywidgets on first use, so
 ``import attnlib`` stays light for scripts that only train or compute.
 """
 
 from .attention import attention, entropy, softmax, weighted_sum
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
+from .glimpse_view import GLIMPSE_COLOURS, draw_glimpses, show_glimpses
 from .maps import key_map, lazy_rows, mass_region, query_map
 from .modules import (
     CBAM,
@@ -23,6 +24,7 @@ from .modules import (
     SqueezeExcite,
     glimpse,
     glimpse_boxes,
+    load_ram,
     ram_loss,
 )
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
@@ -78,6 +80,10 @@ __all__ = [
     "mark_query",
     "save_figure",
     "AttentionExplorer",
+    "GlimpseExplorer",
+    "GLIMPSE_COLOURS",
+    "draw_glimpses",
+    "show_glimpses",
     "widget_check",
     "SelfAttention2d",
     "NonLocal2d",
@@ -88,6 +94,7 @@ __all__ = [
     "RAMOutput",
     "RAMLoss",
     "ram_loss",
+    "load_ram",
     "SqueezeExcite",
     "CBAM",
     "InputMask",
@@ -112,7 +119,11 @@ __all__ = [
 ]
 
 
-_LAZY = {"AttentionExplorer": "explorer", "widget_check": "exercises.widget_check"}
+_LAZY = {
+    "AttentionExplorer": "explorer",
+    "GlimpseExplorer": "glimpse_explorer",
+    "widget_check": "exercises.widget_check",
+}
 
 
 def __getattr__(name: str):

@@ -8,7 +8,7 @@
 """
 
 from .gates import CBAM, ChannelGate, InputMask, SpatialGate, SqueezeExcite
-from .hard import RAMLoss, RAMOutput, RecurrentAttention, glimpse, glimpse_boxes, ram_loss
+from .hard import RAMLoss, RAMOutput, RecurrentAttention, glimpse, glimpse_boxes, load_ram, ram_loss
 from .non_local import NONLOCAL_MODES, NonLocal2d
 from .sagan import SelfAttention2d
 
@@ -22,6 +22,7 @@ __all__ = [
     "RAMOutput",
     "RAMLoss",
     "ram_loss",
+    "load_ram",
     "SqueezeExcite",
     "CBAM",
     "ChannelGate",

@@ -18,6 +18,7 @@ A sampling policy whose samples can leave the square clamps them itself, as :cla
 from __future__ import annotations
 
 from functools import partial
+from importlib import resources
 from typing import NamedTuple
 
 import torch
@@ -35,7 +36,7 @@ from .._checks import (
     shape_str,
 )
 
-__all__ = ["glimpse", "glimpse_boxes", "RecurrentAttention", "RAMOutput", "RAMLoss", "ram_loss"]
+__all__ = ["glimpse", "glimpse_boxes", "RecurrentAttention", "RAMOutput", "RAMLoss", "ram_loss", "load_ram"]
 
 
 def _check_locations(locations, batch: int | None = None) -> None:
@@ -253,3 +254,19 @@ def ram_loss(output: RAMOutput, labels: torch.Tensor, *, reinforce_weight: float
     advantage = reward_per_step - output.baselines.detach()
     reinforce = -(output.log_probs * advantage).sum(1).mean()
     return RAMLoss(nll + baseline + weight * reinforce, nll, baseline, reinforce, reward)
+
+
+def load_ram() -> RecurrentAttention:
+    """The trained RAM in ``attnlib/weights/ram_digits.pt`` (made by ``scripts/train_ram.py``), in eval mode.
+
+    Trained on :func:`~attnlib.make_cluttered_digits` pictures of side 28 with 4 fragments. The file holds
+    only tensors and plain values, loaded with ``torch.load(..., weights_only=True)``; ``net.history`` is the
+    training run (per step: ``"loss"`` and ``"reward"``, the batch's share of right answers).
+    """
+    path = resources.files("attnlib") / "weights" / "ram_digits.pt"
+    with resources.as_file(path) as p:
+        saved = torch.load(p, weights_only=True)
+    net = RecurrentAttention(**saved["config"])
+    net.load_state_dict(saved["state_dict"])
+    net.history = saved["history"]
+    return net.eval()
