@@ -21,10 +21,12 @@ from .modules import (
     RAMOutput,
     RecurrentAttention,
     SelfAttention2d,
+    SoftMaskNet,
     SqueezeExcite,
     glimpse,
     glimpse_boxes,
     load_ram,
+    load_soft_mask_net,
     ram_loss,
 )
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
@@ -95,6 +97,8 @@ __all__ = [
     "RAMLoss",
     "ram_loss",
     "load_ram",
+    "SoftMaskNet",
+    "load_soft_mask_net",
     "SqueezeExcite",
     "CBAM",
     "InputMask",

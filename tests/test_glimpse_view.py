@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from attnlib import GLIMPSE_COLOURS, draw_glimpses, load_ram, make_cluttered_digits, show_glimpses
+from attnlib import (
+    GLIMPSE_COLOURS,
+    draw_glimpses,
+    load_ram,
+    load_soft_mask_net,
+    make_cluttered_digits,
+    show_glimpses,
+)
 
 
 def rgb(hex_colour):
@@ -54,6 +61,15 @@ def test_shipped_ram_reaches_its_bar_and_more_glimpses_help(net_and_test):
     assert accuracy[1] >= 0.55  # scripts/train_ram.py's BAR
     assert accuracy[1] > accuracy[0] + 0.05
     assert set(net.history) == {"loss", "reward"}
+
+
+def test_shipped_soft_mask_net_reaches_its_bar(net_and_test):
+    _, test = net_and_test
+    soft = load_soft_mask_net()
+    with torch.no_grad():
+        logits, mask = soft(test.images)
+    assert float((logits.argmax(-1) == test.labels).float().mean()) >= 0.80  # scripts/train_ram.py's SOFT_BAR
+    assert mask.shape == (1000, 28, 28) and not soft.training
 
 
 def test_glimpse_explorer_updates_one_image_in_place(net_and_test):

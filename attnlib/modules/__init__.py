@@ -8,7 +8,17 @@
 """
 
 from .gates import CBAM, ChannelGate, InputMask, SpatialGate, SqueezeExcite
-from .hard import RAMLoss, RAMOutput, RecurrentAttention, glimpse, glimpse_boxes, load_ram, ram_loss
+from .hard import (
+    RAMLoss,
+    RAMOutput,
+    RecurrentAttention,
+    SoftMaskNet,
+    glimpse,
+    glimpse_boxes,
+    load_ram,
+    load_soft_mask_net,
+    ram_loss,
+)
 from .non_local import NONLOCAL_MODES, NonLocal2d
 from .sagan import SelfAttention2d
 
@@ -23,6 +33,8 @@ __all__ = [
     "RAMLoss",
     "ram_loss",
     "load_ram",
+    "SoftMaskNet",
+    "load_soft_mask_net",
     "SqueezeExcite",
     "CBAM",
     "ChannelGate",

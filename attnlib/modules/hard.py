@@ -35,8 +35,19 @@ from .._checks import (
     check_positive,
     shape_str,
 )
+from .gates import InputMask
 
-__all__ = ["glimpse", "glimpse_boxes", "RecurrentAttention", "RAMOutput", "RAMLoss", "ram_loss", "load_ram"]
+__all__ = [
+    "glimpse",
+    "glimpse_boxes",
+    "RecurrentAttention",
+    "RAMOutput",
+    "RAMLoss",
+    "ram_loss",
+    "load_ram",
+    "SoftMaskNet",
+    "load_soft_mask_net",
+]
 
 
 def _check_locations(locations, batch: int | None = None) -> None:
@@ -263,10 +274,52 @@ def load_ram() -> RecurrentAttention:
     only tensors and plain values, loaded with ``torch.load(..., weights_only=True)``; ``net.history`` is the
     training run (per step: ``"loss"`` and ``"reward"``, the batch's share of right answers).
     """
-    path = resources.files("attnlib") / "weights" / "ram_digits.pt"
+    return _load(RecurrentAttention, "ram_digits.pt")
+
+
+def _load(cls, filename: str):
+    path = resources.files("attnlib") / "weights" / filename
     with resources.as_file(path) as p:
         saved = torch.load(p, weights_only=True)
-    net = RecurrentAttention(**saved["config"])
+    net = cls(**saved["config"])
     net.load_state_dict(saved["state_dict"])
     net.history = saved["history"]
     return net.eval()
+
+
+class SoftMaskNet(nn.Module):
+    """The soft counterpart of RAM for notebook 08: an :class:`~attnlib.InputMask` over the whole image, then a
+    small CNN (two 3×3 conv + BatchNorm + ReLU + 2×2 max-pool stages, 1 → 16 → 32 channels, and a linear
+    classifier). Every pixel is read and weighted; the mask is learned by ordinary back-propagation.
+
+    forward: images ``(B, in_channels, H, W)`` with ``H, W`` divisible by 4 → ``(logits (B, n_classes),
+    mask (B, H, W))``.
+    """
+
+    def __init__(self, in_channels: int = 1, n_classes: int = 10, *, image_size: int = 28):
+        super().__init__()
+        self.config = {
+            "in_channels": check_int(in_channels, "in_channels", minimum=1),
+            "n_classes": check_int(n_classes, "n_classes", minimum=2),
+            "image_size": check_int(image_size, "image_size", minimum=4),
+        }
+        self.mask = InputMask(in_channels, 8, start_logit=0.0)  # starts half open: the CNN learns from the start
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        self.classify = nn.Linear(32 * (image_size // 4) ** 2, n_classes)
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        size = self.config["image_size"]
+        check_feature_map(images, self.config["in_channels"], "images")
+        if tuple(images.shape[-2:]) != (size, size):
+            raise ValueError(f"images must be {size}×{size} (this net's image_size); got {shape_str(images.shape)}")
+        masked, mask = self.mask(images)
+        return self.classify(self.features(masked).flatten(1)), mask
+
+
+def load_soft_mask_net() -> SoftMaskNet:
+    """The trained :class:`SoftMaskNet` in ``attnlib/weights/soft_mask_digits.pt`` (``scripts/train_ram.py``),
+    in eval mode, loaded with ``weights_only=True``; ``net.history`` holds its per-step ``"loss"``."""
+    return _load(SoftMaskNet, "soft_mask_digits.pt")
