@@ -63,10 +63,11 @@ def draw_glimpses(rgb: np.ndarray, locations: torch.Tensor, size: int, *, scales
 
 
 def show_glimpses(image, locations: torch.Tensor, size: int, *, scales: int = 1, ax=None, title=None,
-                  fontsize: int = 12):
+                  fontsize: int = 12, target=None):
     """Draw a glimpse path on a matplotlib axis: image ``(H, W)`` (grey, uint8 or float 0–1) or ``(H, W, 3)``,
     locations ``(T, 2)``. Box ``t`` at scale ``s`` is drawn with :data:`GLIMPSE_COLOURS` ``[t]``, solid for the
-    finest patch and dashed for coarser ones; numbers mark the steps. Returns the axis."""
+    finest patch and dashed for coarser ones; numbers mark the steps. ``target``: an object's box
+    ``(top, left, height, width)`` (e.g. the digit's), outlined white and dotted. Returns the axis."""
     import matplotlib.pyplot as plt
     from matplotlib import patheffects
     from matplotlib.patches import Rectangle
@@ -78,6 +79,10 @@ def show_glimpses(image, locations: torch.Tensor, size: int, *, scales: int = 1,
     grey = picture if picture.ndim == 2 else picture.mean(-1)
     ax.imshow(grey, cmap="gray", vmin=0, vmax=1)
     outline = [patheffects.withStroke(linewidth=3, foreground="black")]
+    if target is not None:
+        top, left, height, width = (int(v) for v in target)
+        ax.add_patch(Rectangle((left - 0.5, top - 0.5), width, height, fill=False, edgecolor="white",
+                               linewidth=1.5, linestyle=":"))
     centres = []
     for t, per_scale in enumerate(boxes):
         colour = GLIMPSE_COLOURS[t % len(GLIMPSE_COLOURS)]
