@@ -44,6 +44,9 @@ def test_show_glimpses_draws_one_rectangle_per_step_and_scale():
                        title="path")
     assert len(ax.patches) == 6 and [t.get_text() for t in ax.texts] == ["1", "2", "3"]
     assert ax.title.get_fontsize() >= 12
+    framed = show_glimpses(torch.rand(28, 28), torch.tensor([[0.0, 0.0]]), 8, target=(3, 4, 16, 12))
+    digit_box = framed.patches[0]  # the target is drawn first, white and dotted
+    assert digit_box.get_xy() == (3.5, 2.5) and (digit_box.get_width(), digit_box.get_height()) == (12, 16)
     with pytest.raises(ValueError, match=r"locations must be a tensor \(T, 2\)"):
         show_glimpses(torch.rand(28, 28), torch.zeros(3), 8)
 
