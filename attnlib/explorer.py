@@ -55,7 +55,7 @@ class AttentionExplorer(widgets.VBox):
         query=None,
         size: int = 256,
         cmap: str = "inferno",
-        opacity: float = 0.5,
+        opacity: float = 0.6,
         normalize: str | tuple[float, float] = "minmax",
         upsample: str = "bilinear",
         grey: bool = True,

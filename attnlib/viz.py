@@ -18,8 +18,9 @@ Images are ``(H, W, 3)`` or ``(H, W)`` arrays, uint8 0–255 or float 0–1.
 :func:`show_maps` and :class:`~attnlib.AttentionExplorer`):
 
 - ``cmap``: a matplotlib colormap name (default ``"inferno"``: dark = little weight, bright = much);
-- ``opacity``: how much of the map covers the image, in [0, 1] (0 = image only, 1 = map only). In the
-  course's formulas α is the attention weights, so the blend is never called alpha;
+- ``opacity``: how much of the map covers the image, in [0, 1] (0 = image only, 1 = map only; default
+  0.6, which keeps both visible). In the course's formulas α is the attention weights, so the blend is
+  never called alpha;
 - ``normalize``: which values become the colormap's bottom and top: ``"minmax"`` (the map's own min and
   max: fills the colormap even for noise), ``"none"`` (0 and 1, the absolute weight scale),
   ``"percentile"`` (1st to 99th) or a fixed range ``(lo, hi)`` (values outside are clipped): give
@@ -138,6 +139,16 @@ def _opacity(opacity) -> float:
     return float(opacity)
 
 
+def _no_unknown_options(unknown: dict, where: str) -> None:
+    """A helpful TypeError for a keyword this function does not take (``alpha`` above all)."""
+    if not unknown:
+        return
+    name = next(iter(unknown))
+    hint = (" The overlay's transparency is opacity= (in this course α is the attention weights)."
+            if name == "alpha" else " Drawing options: cmap, opacity, normalize, upsample, grey.")
+    raise TypeError(f"{where}() got an unexpected keyword argument {name!r}.{hint}")
+
+
 def _flag(value, name: str) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False; got {value!r}")
@@ -244,7 +255,7 @@ class Painter:
     - ``painter.marked(query, grid)``: the image with the query marked.
     """
 
-    def __init__(self, image, *, size=None, cmap="inferno", opacity=0.5, normalize="minmax", upsample="bilinear",
+    def __init__(self, image, *, size=None, cmap="inferno", opacity=0.6, normalize="minmax", upsample="bilinear",
                  grey=True):
         rgb = _image_to_rgb(image)  # (H_img, W_img, 3) in [0, 1]
         if _flag(grey, "grey"):
@@ -291,14 +302,15 @@ class Painter:
         return np.repeat(strip[None], height, axis=0)
 
 
-def overlay(image, attn_map, *, cmap="inferno", opacity=0.5, normalize="minmax", upsample="bilinear",
-            grey=True) -> np.ndarray:
+def overlay(image, attn_map, *, cmap="inferno", opacity=0.6, normalize="minmax", upsample="bilinear",
+            grey=True, **unknown) -> np.ndarray:
     """Lay an attention map over an image: normalise → upsample → colour → blend.
 
     image ``(H_img, W_img, 3)`` or ``(H_img, W_img)``, uint8 or float in [0, 1]; attn_map ``(h, w)``
     (any grid size) → ``(H_img, W_img, 3)`` uint8 RGB equal to
     ``(1 - opacity) · grey image + opacity · cmap(normalised map)``. Options: see the module docstring.
     """
+    _no_unknown_options(unknown, "overlay")
     return Painter(image, cmap=cmap, opacity=opacity, normalize=normalize, upsample=upsample, grey=grey)(attn_map)
 
 
@@ -390,8 +402,8 @@ def _check_decoration(title, colorbar, colorbar_label, mass, dim_outside, fontsi
 
 
 def show_map(image, attn_map, query, *, ax=None, title=None, grid=None, colorbar=True, colorbar_label=None,
-             mass=None, dim_outside=False, fontsize=12, cmap="inferno", opacity=0.5, normalize="minmax",
-             upsample="bilinear", grey=True):
+             mass=None, dim_outside=False, fontsize=12, cmap="inferno", opacity=0.6, normalize="minmax",
+             upsample="bilinear", grey=True, **unknown):
     """Draw one overlay on ``ax`` (a new figure if None) with the query pixel marked → the axes.
 
     image ``(H_img, W_img[, 3])``; attn_map ``(h, w)``, one query's map (from :func:`attnlib.query_map`);
@@ -408,6 +420,7 @@ def show_map(image, attn_map, query, *, ax=None, title=None, grid=None, colorbar
     """
     import matplotlib.pyplot as plt
 
+    _no_unknown_options(unknown, "show_map")
     m = _map_to_array(attn_map)
     grid = m.shape if grid is None else check_grid(grid)
     _check_decoration(title, colorbar, colorbar_label, mass, dim_outside, fontsize)
@@ -424,12 +437,13 @@ def _is_cell(x) -> bool:
     return isinstance(x, tuple | list) and len(x) == 2 and all(np.ndim(c) == 0 for c in x)
 
 
-def show_maps(image, maps, queries, *, titles=None, ncols=None, **kw):
+def show_maps(image, maps, queries, *, titles=None, ncols=None, figsize=None, **kw):
     """A grid of overlays, e.g. one per head or one per query → the matplotlib Figure.
 
     ``maps``: a sequence of ``(h, w)`` maps or an ``(n, h, w)`` tensor/array; ``queries``: one
     ``(row, col)`` for all maps or a sequence of ``n`` of them; ``titles``: ``n`` strings or None
-    (each title gets its query pixel appended); ``ncols`` defaults to ``min(n, 4)``; other keyword
+    (each title gets its query pixel appended); ``ncols`` defaults to ``min(n, 4)``; ``figsize``
+    ``(width, height)`` in inches (default 3.4 × 3.4 per panel); other keyword
     arguments (``normalize``, ``colorbar_label``, ``grid``, ``mass``, ``fontsize``, …) go to
     :func:`show_map`, the same for every map.
     """
@@ -452,7 +466,8 @@ def show_maps(image, maps, queries, *, titles=None, ncols=None, **kw):
         raise ValueError(f"titles must be None or a sequence of {n} strings (one per map); got {titles!r}")
     ncols = min(n, 4) if ncols is None else check_int(ncols, "ncols", minimum=1)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.4 * nrows), dpi=80, squeeze=False)
+    figsize = (3.4 * ncols, 3.4 * nrows) if figsize is None else figsize
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, dpi=80, squeeze=False)
     for i, ax in enumerate(axes.flat):
         if i < n:
             show_map(image, maps[i], queries[i], ax=ax, title=None if titles is None else titles[i], **kw)

@@ -2,8 +2,9 @@
 
 Counted on the main path, i.e. every cell before a ``## Going further`` heading:
 
-- prose: markdown words at 120 words per minute (technical text with formulas), the References section
-  not counted (it is looked up, not read);
+- prose: markdown words at 120 words per minute (technical text with formulas), the References (a
+  ``# References`` heading or a ``**References**`` paragraph, to the end of its cell) not counted: they are
+  looked up, not read;
 - code: 1.5 minutes per visible code cell (read it, run it, look at its output or figure);
 - exercises: 7 minutes per ``## Exercise`` (read, write, run the checker, maybe reveal the solution);
   the exercise's own stub and hidden solution cells are part of those 7 minutes.
@@ -33,7 +34,7 @@ def prose_words(cells) -> int:
     for cell in cells:
         if cell["cell_type"] != "markdown":
             continue
-        text = re.split(r"^#+ References", source(cell), flags=re.M)[0]
+        text = re.split(r"^(?:#+ References|\*\*References)", source(cell), flags=re.M)[0]
         words += len(re.findall(r"[\w’'-]+", text))
     return words
 

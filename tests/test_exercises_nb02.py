@@ -8,29 +8,9 @@ import math
 
 import pytest
 import torch
+from exercise_support import assert_no_code, hint_of, run, stub
 
 from attnlib.exercises import check_cosine_score, check_scaled_dot_score
-
-
-def run(capsys, checker, fn):
-    ok = checker(fn)
-    out = capsys.readouterr().out
-    assert out.count("\n") >= 1
-    return ok, out
-
-
-def stub(*args):
-    raise NotImplementedError
-
-
-def hint_of(out):
-    """The text after "Hint:" (one line), or ""."""
-    return out.split("Hint: ", 1)[1].strip() if "Hint: " in out else ""
-
-
-def assert_no_code(hint):
-    assert hint and not any(token in hint for token in ("torch.", "dim=", "keepdim=", "masked_fill", "@", "(s", ".log"))
-
 
 # --- scaled dot score ---
 

@@ -416,3 +416,15 @@ def test_show_map_text_size_is_set_once():
     assert bar.yaxis.label.get_fontsize() == 13 and bar.get_yticklabels()[0].get_fontsize() == 12
     with pytest.raises(ValueError, match="fontsize must be a number of points"):
         show_map(np.zeros((8, 8)), torch.rand(4, 4), (0, 0), fontsize=2)
+
+
+def test_alpha_gets_pointed_to_opacity():
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'alpha'.*opacity="):
+        show_map(np.zeros((8, 8)), torch.rand(4, 4), (0, 0), alpha=0.6)
+    with pytest.raises(TypeError, match=r"overlay\(\) got an unexpected keyword argument 'colour'"):
+        overlay(np.zeros((8, 8)), torch.rand(4, 4), colour="red")
+
+
+def test_show_maps_takes_a_figure_size():
+    fig = show_maps(np.zeros((8, 8)), torch.rand(2, 4, 4), (0, 0), figsize=(10, 4))
+    assert tuple(fig.get_size_inches()) == (10, 4)

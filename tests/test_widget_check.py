@@ -108,3 +108,13 @@ def test_rejects_temperature_outside_the_slider(bad, error):
 def test_rejects_bad_size(bad, error):
     with pytest.raises(error, match="size"):
         widget_check(size=bad)
+
+
+def test_high_temperature_looks_dark_on_the_shared_colour_range():
+    # one colour range for every frame: a spread-thin map (T = 4) must not look as bright as a sharp one (T = 0.1)
+    brightest = []
+    for t in (0.1, 4.0):
+        picture = widget_check(t, size=256).picture.reshape(-1, 3)
+        map_pixels = [p for p in picture.tolist() if p not in (CYAN, [0, 0, 0])]  # the marker's pixels left out
+        brightest.append(max(sum(p) for p in map_pixels))
+    assert brightest[1] < brightest[0] - 200, brightest

@@ -37,6 +37,9 @@ def _toy_scores() -> torch.Tensor:
 class _WidgetCheck(widgets.VBox):
     """A temperature slider → ``softmax(scores / T)`` → the toy map drawn on grey, query marked.
 
+    Every frame shares one colour range, 0 to the largest weight the slider can reach (at T = 0.1), so a
+    map spread thin at high T looks dark, as it should (min–max colours would make it look bright).
+
     State after every move: ``.weights`` ``(16, 16)`` (sums to 1), ``.picture`` ``(size, size, 3)``
     uint8 (what the image shows) and ``.readout.value`` (the caption, also the text fallback).
     """
@@ -45,7 +48,8 @@ class _WidgetCheck(widgets.VBox):
         super().__init__()
         self.scores = _toy_scores()
         grey = np.full((size, size, 3), 90, dtype=np.uint8)
-        self.painter = Painter(grey, opacity=0.9, upsample="nearest")
+        top = softmax(self.scores.reshape(1, -1), temperature=0.1).max().item()  # the sharpest the slider allows
+        self.painter = Painter(grey, opacity=0.9, upsample="nearest", normalize=(0.0, top))
         self._radius = max(3, size // 50)  # small: the query cell itself must stay visible
         self.slider = widgets.FloatSlider(value=temperature, min=0.1, max=4.0, step=0.1, description="T")
         self.image_widget = widgets.Image(format="bmp", layout=widgets.Layout(width=f"{size}px", height=f"{size}px"))
