@@ -32,15 +32,19 @@ from .modules import (
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
 from .tasks import (
     COLOURS,
+    DIGIT_NETS,
     DIGIT_SIZE,
     MIN_GAP,
     PRETRAINED,
     SHAPES,
+    DigitNet,
     Digits,
     PairNet,
+    box_mass,
     bright_pixel,
     digit_sources,
     exact_policy_gradient,
+    load_digit_net,
     load_pair_net,
     make_cluttered_digits,
     make_pairs,
@@ -49,7 +53,7 @@ from .tasks import (
     reinforce_samples,
 )
 from .train import fit, pixel_accuracy
-from .viz import Painter, mark_query, overlay, save_figure, show_map, show_maps
+from .viz import Painter, mark_query, overlay, save_figure, show_gate, show_map, show_maps
 
 __version__ = "0.1.0"
 
@@ -79,6 +83,7 @@ __all__ = [
     "Painter",
     "show_map",
     "show_maps",
+    "show_gate",
     "mark_query",
     "save_figure",
     "AttentionExplorer",
@@ -118,6 +123,10 @@ __all__ = [
     "Digits",
     "make_cluttered_digits",
     "digit_sources",
+    "DIGIT_NETS",
+    "DigitNet",
+    "box_mass",
+    "load_digit_net",
     "fit",
     "pixel_accuracy",
 ]

@@ -2,10 +2,12 @@
 
 - :mod:`.partners`: every object must report the colour of its partner (notebooks 05–06);
 - :mod:`.digits`: one handwritten digit among fragments of others (notebooks 07, 08, 10);
+- :mod:`.digit_nets`: small CNNs for it with a gate on channels, space or the input (notebook 07);
 - :mod:`.bright_pixel`: look at one pixel of a 1-D image, the REINFORCE toy (notebook 08).
 """
 
 from .bright_pixel import bright_pixel, exact_policy_gradient, reinforce_samples
+from .digit_nets import DIGIT_NETS, GATES, DigitNet, box_mass, load_digit_net
 from .digits import (
     DIGIT_SIZE,
     FRAGMENT_SIZE,
@@ -49,4 +51,9 @@ __all__ = [
     "Digits",
     "digit_sources",
     "make_cluttered_digits",
+    "GATES",
+    "DIGIT_NETS",
+    "DigitNet",
+    "box_mass",
+    "load_digit_net",
 ]
