@@ -21,12 +21,11 @@ from .modules import (
     RAMOutput,
     RecurrentAttention,
     SelfAttention2d,
-    SoftMaskNet,
     SqueezeExcite,
     glimpse,
     glimpse_boxes,
     load_ram,
-    load_soft_mask_net,
+    load_soft_counterpart,
     ram_loss,
 )
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
@@ -102,8 +101,7 @@ __all__ = [
     "RAMLoss",
     "ram_loss",
     "load_ram",
-    "SoftMaskNet",
-    "load_soft_mask_net",
+    "load_soft_counterpart",
     "SqueezeExcite",
     "CBAM",
     "InputMask",

@@ -1,6 +1,6 @@
 """Train notebook 08's two models on the same task, and print their figures: the recurrent attention model
-(hard attention, attnlib/weights/ram_digits.pt) and SoftMaskNet (a soft input mask + small CNN,
-attnlib/weights/soft_mask_digits.pt).
+(hard attention, attnlib/weights/ram_digits.pt) and its soft counterpart, notebook 07's DigitNet with an
+input mask (attnlib/weights/ram_soft_input.pt).
 
     .venv/bin/python scripts/train_ram.py
 
@@ -8,9 +8,9 @@ Cluttered digits on a 28 × 28 canvas with 4 fragments (make_cluttered_digits: 1
 seed 1; 1,000 held-out pictures of held-out source digits, seed 2). RAM with 4 glimpses of 8 × 8 at two
 scales (8 and 16 pixels), std 0.2; Adam (lr 2e-3), batch 64, 4 epochs, seed 0, one thread; the policy's noise
 comes from its own seeded generator, so a retrain writes a byte-identical file. Held-out accuracy is read on
-the policy's mean path (sample=False). SoftMaskNet: the same pictures, Adam (lr 1e-3), batch 64, 3 epochs,
+the policy's mean path (sample=False). DigitNet("input"): the same pictures, Adam (lr 3e-3), batch 64, 3 epochs,
 seed 0. Each file holds {"config", "state_dict", "history"} and loads with torch.load(weights_only=True)
-(attnlib.load_ram, attnlib.load_soft_mask_net). Timings are for one thread.
+(attnlib.load_ram, attnlib.load_soft_counterpart). Timings are for one thread.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from attnlib import RecurrentAttention, SoftMaskNet, make_cluttered_digits, ram_loss
+from attnlib import DigitNet, RecurrentAttention, make_cluttered_digits, ram_loss
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "attnlib" / "weights"
 TASK = dict(size=28, n_clutter=4)
@@ -30,8 +30,8 @@ TEST = dict(n=1_000, seed=2, split="test", **TASK)
 MODEL = dict(size=8, scales=2, glimpses=4, hidden=128, std=0.2)
 FIT = dict(epochs=4, batch_size=64, lr=2e-3, seed=0)
 BAR = 0.55  # held-out accuracy the shipped RAM must reach (chance is 0.10)
-SOFT_FIT = dict(epochs=3, batch_size=64, lr=1e-3, seed=0)
-SOFT_BAR = 0.80
+SOFT_FIT = dict(epochs=3, batch_size=64, lr=3e-3, seed=0)
+SOFT_BAR = 0.90
 
 
 @torch.no_grad()
@@ -75,18 +75,19 @@ def train_soft(net, data) -> dict:
 
 def main_soft(train_set, test_set) -> None:
     torch.manual_seed(SOFT_FIT["seed"])
-    net = SoftMaskNet(image_size=TASK["size"])
+    net = DigitNet("input")
     start = time.perf_counter()
     history = train_soft(net, train_set)
     seconds = time.perf_counter() - start
     net.eval()
     with torch.no_grad():
         acc = float((net(test_set.images)[0].argmax(-1) == test_set.labels).float().mean())
-    print(f"SoftMaskNet held-out accuracy {acc:.3f} (bar {SOFT_BAR}); training {seconds:.1f} s on one thread")
-    assert acc >= SOFT_BAR, f"SoftMaskNet's held-out accuracy {acc:.3f} is below the bar {SOFT_BAR}"
+    print(f"soft counterpart (DigitNet, input mask) held-out accuracy {acc:.3f} (bar {SOFT_BAR}); "
+          f"training {seconds:.1f} s on one thread")
+    assert acc >= SOFT_BAR, f"the soft counterpart's held-out accuracy {acc:.3f} is below the bar {SOFT_BAR}"
     torch.save({"config": net.config, "state_dict": net.state_dict(), "history": history},
-               WEIGHTS / "soft_mask_digits.pt")
-    print("saved soft_mask_digits.pt", flush=True)
+               WEIGHTS / "ram_soft_input.pt")
+    print("saved ram_soft_input.pt", flush=True)
 
 
 def main() -> None:

@@ -104,17 +104,3 @@ def test_bad_arguments_are_named(net, call, error, match):
     with pytest.raises(error, match=match):
         call(net)
 
-
-def test_soft_mask_net_weights_every_pixel_then_classifies():
-    from attnlib import SoftMaskNet
-
-    torch.manual_seed(0)
-    net = SoftMaskNet(image_size=16).eval()
-    images = torch.rand(3, 1, 16, 16)
-    logits, mask = net(images)
-    assert logits.shape == (3, 10) and mask.shape == (3, 16, 16)
-    assert ((mask > 0) & (mask < 1)).all()
-    by_hand = net.classify(net.features(images * mask[:, None]).flatten(1))
-    torch.testing.assert_close(logits, by_hand)
-    with pytest.raises(ValueError, match="images must be 16×16"):
-        net(torch.rand(1, 1, 28, 28))

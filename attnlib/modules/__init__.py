@@ -12,11 +12,10 @@ from .hard import (
     RAMLoss,
     RAMOutput,
     RecurrentAttention,
-    SoftMaskNet,
     glimpse,
     glimpse_boxes,
     load_ram,
-    load_soft_mask_net,
+    load_soft_counterpart,
     ram_loss,
 )
 from .non_local import NONLOCAL_MODES, NonLocal2d
@@ -33,8 +32,7 @@ __all__ = [
     "RAMLoss",
     "ram_loss",
     "load_ram",
-    "SoftMaskNet",
-    "load_soft_mask_net",
+    "load_soft_counterpart",
     "SqueezeExcite",
     "CBAM",
     "ChannelGate",

@@ -35,7 +35,6 @@ from .._checks import (
     check_positive,
     shape_str,
 )
-from .gates import InputMask
 
 __all__ = [
     "glimpse",
@@ -45,8 +44,7 @@ __all__ = [
     "RAMLoss",
     "ram_loss",
     "load_ram",
-    "SoftMaskNet",
-    "load_soft_mask_net",
+    "load_soft_counterpart",
 ]
 
 
@@ -287,39 +285,10 @@ def _load(cls, filename: str):
     return net.eval()
 
 
-class SoftMaskNet(nn.Module):
-    """The soft counterpart of RAM for notebook 08: an :class:`~attnlib.InputMask` over the whole image, then a
-    small CNN (two 3×3 conv + BatchNorm + ReLU + 2×2 max-pool stages, 1 → 16 → 32 channels, and a linear
-    classifier). Every pixel is read and weighted; the mask is learned by ordinary back-propagation.
+def load_soft_counterpart():
+    """Notebook 08's soft model: notebook 07's :class:`~attnlib.DigitNet` with an input mask (``gate="input"``),
+    trained by ``scripts/train_ram.py`` on RAM's pictures (side 28, 4 fragments), from
+    ``attnlib/weights/ram_soft_input.pt``, in eval mode, loaded with ``weights_only=True``."""
+    from ..tasks.digit_nets import DigitNet  # the tasks package imports this module: import on use
 
-    forward: images ``(B, in_channels, H, W)`` with ``H, W`` divisible by 4 → ``(logits (B, n_classes),
-    mask (B, H, W))``.
-    """
-
-    def __init__(self, in_channels: int = 1, n_classes: int = 10, *, image_size: int = 28):
-        super().__init__()
-        self.config = {
-            "in_channels": check_int(in_channels, "in_channels", minimum=1),
-            "n_classes": check_int(n_classes, "n_classes", minimum=2),
-            "image_size": check_int(image_size, "image_size", minimum=4),
-        }
-        self.mask = InputMask(in_channels, 8, start_logit=0.0)  # starts half open: the CNN learns from the start
-        self.features = nn.Sequential(
-            nn.Conv2d(in_channels, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-        )
-        self.classify = nn.Linear(32 * (image_size // 4) ** 2, n_classes)
-
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        size = self.config["image_size"]
-        check_feature_map(images, self.config["in_channels"], "images")
-        if tuple(images.shape[-2:]) != (size, size):
-            raise ValueError(f"images must be {size}×{size} (this net's image_size); got {shape_str(images.shape)}")
-        masked, mask = self.mask(images)
-        return self.classify(self.features(masked).flatten(1)), mask
-
-
-def load_soft_mask_net() -> SoftMaskNet:
-    """The trained :class:`SoftMaskNet` in ``attnlib/weights/soft_mask_digits.pt`` (``scripts/train_ram.py``),
-    in eval mode, loaded with ``weights_only=True``; ``net.history`` holds its per-step ``"loss"``."""
-    return _load(SoftMaskNet, "soft_mask_digits.pt")
+    return _load(DigitNet, "ram_soft_input.pt")
