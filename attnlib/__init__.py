@@ -2,9 +2,11 @@
 
 The data path a learner follows, one module per arrow:
 image (data) → features → scores (scores) → weights (attention) → 2-D map (maps)
-→ picture (viz) → live widget (explorer).
+→ picture (viz) → live widget (explorer). Over time (notebook 09) the map is a 1-D row with labelled
+keys instead: viz_time draws it, explorer_time makes it live.
 
-The live widgets (``AttentionExplorer``, ``GlimpseExplorer``, ``widget_check``) load ipywidgets on first use, so
+The live widgets (``AttentionExplorer``, ``GlimpseExplorer``, ``widget_check``, and over time
+``AlignmentExplorer``, ``ClipExplorer``) load ipywidgets on first use, so
 ``import attnlib`` stays light for scripts that only train or compute.
 """
 
@@ -15,6 +17,10 @@ from .maps import key_map, lazy_rows, mass_region, query_map
 from .modules import (
     CBAM,
     NONLOCAL_MODES,
+    BahdanauDecoder,
+    ClipClassifier,
+    DateTranslator,
+    FramePooling,
     InputMask,
     NonLocal2d,
     RAMLoss,
@@ -33,26 +39,42 @@ from .tasks import (
     COLOURS,
     DIGIT_NETS,
     DIGIT_SIZE,
+    EVENTS,
+    FORMATS,
+    FRAMES,
+    INPUT_VOCAB,
+    ISO_LENGTH,
     MIN_GAP,
+    OUTPUT_VOCAB,
     PRETRAINED,
     SHAPES,
+    CharVocab,
     DigitNet,
     Digits,
     PairNet,
     box_mass,
     bright_pixel,
     digit_sources,
+    event_mass,
     exact_policy_gradient,
+    is_test_date,
+    load_clip_classifier,
+    load_date_translator,
     load_digit_net,
     load_pair_net,
+    make_clips,
     make_cluttered_digits,
+    make_dates,
     make_pairs,
     mask_cover,
     partner_mass,
     reinforce_samples,
+    translate_dates,
+    write_date,
 )
 from .train import fit, pixel_accuracy
 from .viz import Painter, mark_query, overlay, save_figure, show_gate, show_map, show_maps
+from .viz_time import show_alignment, show_filmstrip
 
 __version__ = "0.1.0"
 
@@ -91,6 +113,10 @@ __all__ = [
     "draw_glimpses",
     "show_glimpses",
     "widget_check",
+    "show_alignment",
+    "show_filmstrip",
+    "AlignmentExplorer",
+    "ClipExplorer",
     "SelfAttention2d",
     "NonLocal2d",
     "NONLOCAL_MODES",
@@ -125,6 +151,25 @@ __all__ = [
     "DigitNet",
     "box_mass",
     "load_digit_net",
+    "BahdanauDecoder",
+    "DateTranslator",
+    "FramePooling",
+    "ClipClassifier",
+    "FORMATS",
+    "ISO_LENGTH",
+    "CharVocab",
+    "INPUT_VOCAB",
+    "OUTPUT_VOCAB",
+    "write_date",
+    "is_test_date",
+    "make_dates",
+    "translate_dates",
+    "load_date_translator",
+    "EVENTS",
+    "FRAMES",
+    "make_clips",
+    "event_mass",
+    "load_clip_classifier",
     "fit",
     "pixel_accuracy",
 ]
@@ -134,6 +179,8 @@ _LAZY = {
     "AttentionExplorer": "explorer",
     "GlimpseExplorer": "glimpse_explorer",
     "widget_check": "exercises.widget_check",
+    "AlignmentExplorer": "explorer_time",
+    "ClipExplorer": "explorer_time",
 }
 
 

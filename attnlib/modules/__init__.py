@@ -4,7 +4,10 @@
 - :mod:`.non_local`: :class:`NonLocal2d`, the Non-local block and its four pairwise functions;
 - :mod:`.gates`: sigmoid gates, :class:`SqueezeExcite` (channels), :class:`CBAM` (channels, then
   pixels) and :class:`InputMask` (pixels of the input image); their weights are ``(B, C)`` or ``(B, H, W)``;
-- :mod:`.hard`: hard attention: :func:`glimpse` patches and the recurrent attention model (RAM).
+- :mod:`.hard`: hard attention: :func:`glimpse` patches and the recurrent attention model (RAM);
+- :mod:`.temporal`: attention over time: :class:`DateTranslator` (a GRU encoder with a
+  :class:`BahdanauDecoder`, alignment ``(B, T_out, T_in)``) and :class:`ClipClassifier` (per-frame CNN +
+  :class:`FramePooling`, frame weights ``(B, T)``). These take sequences, not feature maps.
 """
 
 from .gates import CBAM, ChannelGate, InputMask, SpatialGate, SqueezeExcite
@@ -20,6 +23,7 @@ from .hard import (
 )
 from .non_local import NONLOCAL_MODES, NonLocal2d
 from .sagan import SelfAttention2d
+from .temporal import BahdanauDecoder, ClipClassifier, DateTranslator, FramePooling
 
 __all__ = [
     "SelfAttention2d",
@@ -38,4 +42,8 @@ __all__ = [
     "ChannelGate",
     "SpatialGate",
     "InputMask",
+    "BahdanauDecoder",
+    "DateTranslator",
+    "FramePooling",
+    "ClipClassifier",
 ]
