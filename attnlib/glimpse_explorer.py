@@ -13,7 +13,7 @@ import base64
 import ipywidgets as widgets
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from ._checks import check_int
 from .glimpse_view import draw_glimpses
@@ -21,6 +21,16 @@ from .modules.hard import RecurrentAttention, glimpse
 from .viz import Painter, encode
 
 __all__ = ["GlimpseExplorer"]
+
+_TITLE_PX = 12  # the panel titles' font size: the course's smallest reading size
+
+
+def _titled(panel: np.ndarray, title: str) -> np.ndarray:
+    """``panel`` ``(H, W, 3)`` uint8 under a dark strip with ``title`` in white → ``(H + strip, W, 3)``."""
+    strip = Image.new("RGB", (panel.shape[1], 2 * _TITLE_PX), (32, 32, 32))
+    ImageDraw.Draw(strip).text((4, _TITLE_PX), title, fill=(255, 255, 255),
+                               font=ImageFont.load_default(size=_TITLE_PX), anchor="lm")
+    return np.concatenate([np.asarray(strip), panel])
 
 
 class GlimpseExplorer(widgets.VBox):
@@ -89,8 +99,10 @@ class GlimpseExplorer(widgets.VBox):
         c = self.net.config
         boxes = draw_glimpses(self.painter.image, self.output.locations[0], c["size"], scales=c["scales"],
                               image_shape=self.image.shape[1:], current=self.step - 1)
+        boxes = _titled(boxes, f"where: glimpses 1-{self.step}, step {self.step} thick")
+        patches = _titled(self._patches(boxes.shape[0] - 2 * _TITLE_PX), "received: fine, coarse")
         gap = np.full((boxes.shape[0], 6, 3), 32, dtype=np.uint8)
-        self.picture = np.concatenate([boxes, gap, self._patches(boxes.shape[0])], axis=1)
+        self.picture = np.concatenate([boxes, gap, patches], axis=1)
         self.image_widget.value = encode(self.picture, "BMP")
         self.readout.value = self.describe() + " · left: where it looked; right: what it received (fine → coarse)"
 
