@@ -104,3 +104,9 @@ def test_bad_arguments_are_named(net, call, error, match):
     with pytest.raises(error, match=match):
         call(net)
 
+
+
+def test_glimpse_error_shows_a_location_just_outside_the_range_unrounded():
+    image = torch.zeros(1, 1, 28, 28)
+    with pytest.raises(ValueError, match=r"\(1\.0001, 0\).*2·pixel/\(H, W\) − 1"):
+        glimpse(image, torch.tensor([[1.0001, 0.0]]), 8)

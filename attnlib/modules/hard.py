@@ -58,8 +58,8 @@ def _check_locations(locations, batch: int | None = None) -> None:
         worst = locations[locations.abs().argmax() // 2].tolist()
         raise ValueError(
             f"locations must lie in [-1, 1] (−1 = top/left edge, +1 = bottom/right edge); got "
-            f"(row, col) = ({worst[0]:.3g}, {worst[1]:.3g}). Pixel positions must be normalised first: "
-            "l = 2·pixel/H − 1; a policy's samples are clamped with locations.clamp(-1, 1)"
+            f"(row, col) = ({worst[0]:.8g}, {worst[1]:.8g}). Pixel positions must be normalised first: "
+            "l = 2·pixel/(H, W) − 1; a policy's samples are clamped with locations.clamp(-1, 1)"
         )
 
 
