@@ -5,13 +5,14 @@ image (data) → features → scores (scores) → weights (attention) → 2-D ma
 → picture (viz) → live widget (explorer). Over time (notebook 09) the map is a 1-D row with labelled
 keys instead: viz_time draws it, explorer_time makes it live.
 
-The live widgets (``AttentionExplorer``, ``widget_check``, and over time ``AlignmentExplorer``,
-``ClipExplorer``) load ipywidgets on first use, so
+The live widgets (``AttentionExplorer``, ``GlimpseExplorer``, ``widget_check``, and over time
+``AlignmentExplorer``, ``ClipExplorer``) load ipywidgets on first use, so
 ``import attnlib`` stays light for scripts that only train or compute.
 """
 
 from .attention import attention, entropy, softmax, weighted_sum
 from .data import SAMPLE_IMAGES, kernel_regression_data, load_image, pixel_features, resize_image, toy_qkv
+from .glimpse_view import GLIMPSE_COLOURS, draw_glimpses, show_glimpses
 from .maps import key_map, lazy_rows, mass_region, query_map
 from .modules import (
     CBAM,
@@ -22,8 +23,16 @@ from .modules import (
     FramePooling,
     InputMask,
     NonLocal2d,
+    RAMLoss,
+    RAMOutput,
+    RecurrentAttention,
     SelfAttention2d,
     SqueezeExcite,
+    glimpse,
+    glimpse_boxes,
+    load_ram,
+    load_soft_counterpart,
+    ram_loss,
 )
 from .scores import AdditiveScore, GeneralScore, MLPScore, cosine_score, distance_score, dot_score, scaled_dot_score
 from .tasks import (
@@ -45,8 +54,10 @@ from .tasks import (
     PairNet,
     box_mask,
     box_mass,
+    bright_pixel,
     digit_sources,
     event_mass,
+    exact_policy_gradient,
     is_test_date,
     load_clip_classifier,
     load_date_translator,
@@ -58,6 +69,7 @@ from .tasks import (
     make_pairs,
     mask_cover,
     partner_mass,
+    reinforce_samples,
     translate_dates,
     write_date,
 )
@@ -97,6 +109,10 @@ __all__ = [
     "mark_query",
     "save_figure",
     "AttentionExplorer",
+    "GlimpseExplorer",
+    "GLIMPSE_COLOURS",
+    "draw_glimpses",
+    "show_glimpses",
     "widget_check",
     "show_alignment",
     "show_filmstrip",
@@ -105,6 +121,14 @@ __all__ = [
     "SelfAttention2d",
     "NonLocal2d",
     "NONLOCAL_MODES",
+    "glimpse",
+    "glimpse_boxes",
+    "RecurrentAttention",
+    "RAMOutput",
+    "RAMLoss",
+    "ram_loss",
+    "load_ram",
+    "load_soft_counterpart",
     "SqueezeExcite",
     "CBAM",
     "InputMask",
@@ -117,6 +141,9 @@ __all__ = [
     "mask_cover",
     "partner_mass",
     "load_pair_net",
+    "bright_pixel",
+    "exact_policy_gradient",
+    "reinforce_samples",
     "DIGIT_SIZE",
     "Digits",
     "make_cluttered_digits",
@@ -152,6 +179,7 @@ __all__ = [
 
 _LAZY = {
     "AttentionExplorer": "explorer",
+    "GlimpseExplorer": "glimpse_explorer",
     "widget_check": "exercises.widget_check",
     "AlignmentExplorer": "explorer_time",
     "ClipExplorer": "explorer_time",

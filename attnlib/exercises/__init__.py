@@ -23,6 +23,7 @@ from .nb04 import check_grid_query_map, check_query_map
 from .nb05 import check_sagan_energy, check_sagan_output
 from .nb06 import check_concatenation_pairwise, check_dot_product_pairwise
 from .nb07 import check_excitation, check_spatial_pool
+from .nb08 import check_glimpse_corner, check_reinforce_loss
 from .nb09 import check_bahdanau_step, check_padded_alignment
 
 __all__ = [
@@ -43,6 +44,8 @@ __all__ = [
     "check_concatenation_pairwise",
     "check_excitation",
     "check_spatial_pool",
+    "check_glimpse_corner",
+    "check_reinforce_loss",
     "check_bahdanau_step",
     "check_padded_alignment",
 ]

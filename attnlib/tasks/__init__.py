@@ -3,10 +3,12 @@
 - :mod:`.partners`: every object must report the colour of its partner (notebooks 05–06);
 - :mod:`.digits`: one handwritten digit among fragments of others (notebooks 07, 08, 10);
 - :mod:`.digit_nets`: small CNNs for it with a gate on channels, space or the input (notebook 07);
+- :mod:`.bright_pixel`: look at one pixel of a 1-D image, the REINFORCE toy (notebook 08);
 - :mod:`.dates`: rewrite a written date as ISO "yyyy-mm-dd" (notebook 09);
 - :mod:`.clips`: which symbol flashed in one frame of a clip (notebook 09).
 """
 
+from .bright_pixel import bright_pixel, exact_policy_gradient, reinforce_samples
 from .clips import EVENTS, FRAMES, Clips, event_mass, load_clip_classifier, make_clips
 from .dates import (
     FORMATS,
@@ -56,6 +58,9 @@ __all__ = [
     "mask_cover",
     "partner_mass",
     "load_pair_net",
+    "bright_pixel",
+    "exact_policy_gradient",
+    "reinforce_samples",
     "DIGIT_SIZE",
     "FRAGMENT_SIZE",
     "SPLIT_SEED",
