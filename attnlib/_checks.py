@@ -184,12 +184,18 @@ def cell_centre(query, grid, image_shape) -> tuple[float, float]:
     return (col + 0.5) * width / w - 0.5, (row + 0.5) * height / h - 0.5
 
 
-def check_feature_map(x, channels: int, name: str = "x") -> None:
-    """``x`` must be a float tensor ``(B, channels, H, W)``."""
+def check_feature_map(x, channels: int, name: str = "x", dtype: torch.dtype | None = None) -> None:
+    """``x`` must be a finite float tensor ``(B, channels, H, W)``, of the layer's ``dtype`` if given."""
     want = f"(B, {channels}, H, W)"
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor of shape {want}; got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor of shape {want}; got dtype {x.dtype}")
+    if dtype is not None and x.dtype != dtype:
+        raise TypeError(
+            f"{name} has dtype {x.dtype} but the layer's weights are {dtype}: convert one of them "
+            f"(x.to({dtype}) or layer.to({x.dtype}))"
+        )
     if x.dim() != 4 or x.shape[1] != channels:
         raise ValueError(f"{name} must have shape {want}; got {shape_str(x.shape)}")
+    check_finite(x, name)

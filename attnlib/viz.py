@@ -10,6 +10,8 @@ colormap, and **blend** it over a grey copy of the image.
   per move; :func:`overlay` is a one-shot painter.
 - :func:`show_map` / :func:`show_maps`: one overlay / a grid of overlays on matplotlib axes, with the
   query marked and named in the title, a (labelled) colour bar, optionally a mass contour.
+- :func:`show_gate`: a gate's weights (SE, CBAM's spatial gate, an input mask) over the image: no query,
+  always on the fixed range 0–1, an optional box outlined.
 - :func:`mark_query`: the query marker on any ``imshow``-ed image; :func:`save_figure`: export to PNG.
 
 Images are ``(H, W, 3)`` or ``(H, W)`` arrays, uint8 0–255 or float 0–1.
@@ -49,7 +51,7 @@ from ._checks import cell_centre, check_grid, check_hw, check_image, check_image
 from .data import resize_image
 from .maps import mass_region
 
-__all__ = ["Painter", "overlay", "encode", "show_map", "show_maps", "mark_query", "save_figure"]
+__all__ = ["Painter", "overlay", "encode", "show_map", "show_maps", "show_gate", "mark_query", "save_figure"]
 
 #: How ``normalize`` may map values to [0, 1] before colouring (or give a fixed ``(lo, hi)``).
 NORMALIZE = ("minmax", "none", "percentile")
@@ -433,6 +435,60 @@ def show_map(image, attn_map, query, *, ax=None, title=None, grid=None, colorbar
     _picture(image, m, query, grid, ax, mass=mass, dim_outside=dim_outside, **style)
     _decorate(ax, m, query, title=title, mass=mass, dim_outside=dim_outside, colorbar=colorbar,
               colorbar_label=colorbar_label, fontsize=fontsize, cmap=cmap, normalize=normalize)
+    return ax
+
+
+def _check_box(box, image_shape) -> tuple[int, int, int, int]:
+    """``box = (top, left, height, width)`` in image pixels, inside an image of ``image_shape``."""
+    try:
+        top, left, height, width = (int(v) for v in box)
+    except (TypeError, ValueError):
+        raise TypeError(f"box must be (top, left, height, width), four ints in image pixels; got {box!r}") from None
+    rows, cols = image_shape[:2]
+    if height < 1 or width < 1 or top < 0 or left < 0 or top + height > rows or left + width > cols:
+        raise ValueError(f"box (top, left, height, width) = {(top, left, height, width)} must lie inside the "
+                         f"{rows}×{cols} image")
+    return top, left, height, width
+
+
+def show_gate(image, weights, *, ax=None, title=None, box=None, colorbar=True, colorbar_label=None,
+              fontsize=12, cmap="inferno", opacity=0.6, upsample="nearest", grey=True, **unknown):
+    """Draw a gate's weights over the image, always on the fixed colour range 0–1 → the axes.
+
+    image ``(H_img, W_img[, 3])``; weights ``(h, w)``, each in [0, 1]: a spatial gate or an input mask for
+    one picture. A gate has **no query** (one map per picture, not one per query pixel), and its weights
+    do not sum to 1: each is its own dial from 0 (closed) to 1 (open), so the colours span exactly 0 to 1
+    (min–max would make a gate that is open everywhere look as selective as one that is not).
+    ``box = (top, left, height, width)`` in image pixels outlines a region (e.g. the digit) in cyan.
+    The colour bar is labelled ``colorbar_label`` (default "gate weight"). Drawing options as
+    :func:`show_map` except ``normalize`` (default ``upsample="nearest"``: the gate's own cells).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    if "normalize" in unknown:
+        raise TypeError("show_gate() takes no normalize: a gate is always drawn on the fixed range 0–1")
+    _no_unknown_options(unknown, "show_gate")
+    m = _map_to_array(weights)
+    if m.min() < 0 or m.max() > 1:
+        raise ValueError(f"weights must be gate values in [0, 1]; got values in [{m.min():.3g}, {m.max():.3g}] "
+                         "(attention weights for one query go to show_map)")
+    _check_decoration(title, colorbar, colorbar_label, None, False, fontsize)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4), dpi=80)
+    rgb = overlay(image, m, cmap=cmap, opacity=opacity, normalize=(0.0, 1.0), upsample=upsample, grey=grey)
+    ax.imshow(rgb)
+    ax.set_axis_off()
+    if box is not None:
+        top, left, height, width = _check_box(box, rgb.shape)
+        ax.add_patch(Rectangle((left - 0.5, top - 0.5), width, height, fill=False, edgecolor="cyan", linewidth=1.5))
+    ax.set_title("gate weights, range 0–1" if title is None else title, fontsize=fontsize)
+    if colorbar:
+        norm = matplotlib.colors.Normalize(vmin=0.0, vmax=1.0)
+        bar = ax.figure.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=_colormap(cmap)), ax=ax,
+                                 fraction=0.046, pad=0.03)
+        bar.ax.tick_params(labelsize=fontsize - 2)
+        bar.set_label("gate weight" if colorbar_label is None else colorbar_label, fontsize=fontsize - 1)
     return ax
 
 

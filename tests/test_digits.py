@@ -178,3 +178,19 @@ class _Pair(torch.nn.Module):
 
     def forward(self, images):
         return self.net(images), None
+
+
+def test_box_mask_marks_exactly_the_box():
+    from attnlib import box_mask
+
+    boxes = torch.tensor([[1, 2, 3, 4], [0, 0, 6, 6]])
+    masks = box_mask(boxes, size=6)
+    want = np.zeros((2, 6, 6), dtype=bool)
+    want[0, 1:4, 2:6] = True
+    want[1] = True
+    np.testing.assert_array_equal(masks.numpy(), want)
+    data = make_cluttered_digits(20, n_clutter=0, seed=9)
+    ink = data.images[:, 0] > 0
+    assert (ink & ~box_mask(data.boxes)).sum() == 0  # all the ink is in the box
+    with pytest.raises(ValueError, match=r"boxes must be a tensor of shape \(n, 4\)"):
+        box_mask(torch.zeros(3))

@@ -157,6 +157,20 @@ def test_masked_softmax_hints_match_the_failure(capsys):
     assert "nothing masked" in out and hint_of(out) == "each row must sum to 1: reduce over the last dim."
 
 
+@pytest.mark.parametrize("zero_guard", [False, True])
+def test_masked_softmax_inverted_mask_gets_its_own_hint(capsys, zero_guard):
+    def inverted(s, m):  # fills where the mask is True: reads True as "blocked"
+        s = s.masked_fill(m, float("-inf"))
+        w = torch.softmax(s, dim=-1)  # every key blocked in the "nothing masked" case: a row of NaN
+        return w.nan_to_num(0.0) if zero_guard else w  # a learner who guarded fully masked rows: zeros
+
+    ok, out = run(capsys, check_masked_softmax, inverted)
+    assert ok is False and "nothing masked" in out
+    assert hint_of(out) == ("with every key allowed you got NaN or zeros: is your mask inverted? "
+                            "True = may attend, so fill where ~mask.")
+    assert_no_code(hint_of(out))
+
+
 # --- log-softmax (notebook 03, exercise 1) ---
 
 

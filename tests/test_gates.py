@@ -257,3 +257,11 @@ def test_bad_inputs_are_named():
         InputMask()(torch.rand(2, 1, 3, 8))
     with pytest.raises(TypeError, match=r"x must be a torch.Tensor"):
         SqueezeExcite(4, 2)([[1.0]])
+    with pytest.raises(TypeError, match=r"x has dtype torch.float64 but the layer's weights are torch.float32"):
+        CBAM(16, 4)(torch.randn(1, 16, 8, 8, dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"images has dtype torch.float64"):
+        InputMask()(torch.rand(1, 1, 8, 8, dtype=torch.float64))
+    nan = torch.randn(1, 16, 8, 8)
+    nan[0, 3, 2, 2] = float("nan")
+    with pytest.raises(ValueError, match=r"x contains 1 NaN"):
+        SqueezeExcite(16, 4)(nan)

@@ -244,3 +244,14 @@ def test_errors():
             NonLocal2d(8, sub_sample=True)(torch.randn(1, 8, *size))
         _, weights = NonLocal2d(8, sub_sample=False)(torch.randn(1, 8, *size))  # without pooling: fine
         assert weights.shape == (1, 6, 6)
+
+
+@pytest.mark.parametrize("bn_layer", [True, False])
+def test_float64_and_nan_inputs_are_named(bn_layer):
+    block = NonLocal2d(8, bn_layer=bn_layer)
+    with pytest.raises(TypeError, match=r"x has dtype torch.float64 but the layer's weights are torch.float32"):
+        block(torch.zeros(1, 8, 4, 4, dtype=torch.float64))
+    x = torch.zeros(1, 8, 4, 4)
+    x[0, 0, 0, 0] = float("inf")
+    with pytest.raises(ValueError, match="x contains 1 infinite"):
+        block(x)

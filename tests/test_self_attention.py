@@ -150,3 +150,14 @@ def test_errors():
         layer(torch.randn(16, 4, 4))
     with pytest.raises(TypeError, match="x must be a torch.Tensor"):
         layer([[1.0]])
+
+
+def test_float64_and_nan_inputs_are_named():
+    layer = SelfAttention2d(16)
+    with pytest.raises(TypeError, match=r"x has dtype torch.float64 but the layer's weights are torch.float32"):
+        layer(torch.zeros(1, 16, 4, 4, dtype=torch.float64))
+    x = torch.zeros(1, 16, 4, 4)
+    x[0, 3, 1, 2] = float("nan")
+    with pytest.raises(ValueError, match="x contains 1 NaN"):
+        layer(x)
+    assert layer.double()(torch.zeros(1, 16, 4, 4, dtype=torch.float64))[0].dtype == torch.float64  # converted: fine

@@ -22,6 +22,9 @@ from .nb03 import check_entropy, check_log_softmax, check_masked_softmax
 from .nb04 import check_grid_query_map, check_query_map
 from .nb05 import check_sagan_energy, check_sagan_output
 from .nb06 import check_concatenation_pairwise, check_dot_product_pairwise
+from .nb07 import check_excitation, check_spatial_pool
+from .nb08 import check_glimpse_corner, check_reinforce_loss
+from .nb09 import check_bahdanau_step, check_padded_alignment
 from .nb10 import check_cls_patch_map, check_rollout
 
 __all__ = [
@@ -39,7 +42,13 @@ __all__ = [
     "check_sagan_energy",
     "check_sagan_output",
     "check_dot_product_pairwise",
+    "check_concatenation_pairwise",
+    "check_excitation",
+    "check_spatial_pool",
+    "check_glimpse_corner",
+    "check_reinforce_loss",
+    "check_bahdanau_step",
+    "check_padded_alignment",
     "check_rollout",
     "check_cls_patch_map",
-    "check_concatenation_pairwise",
 ]

@@ -61,6 +61,17 @@ def _weights_hint(got, want) -> str:
     return ""
 
 
+def _unmasked_hint(got, want) -> str:
+    """The "nothing masked" case: with every key allowed, a row of NaN or of zeros means the mask was read
+    the wrong way round (True taken as *blocked*); otherwise the plain softmax hints."""
+    if got.shape == want.shape:
+        rows = got.detach().double()
+        if (torch.isnan(rows).all(dim=-1) | (rows == 0).all(dim=-1)).any():
+            return ("with every key allowed you got NaN or zeros: is your mask inverted? True = may attend, "
+                    "so fill where ~mask.")
+    return _weights_hint(got, want)
+
+
 def check_masked_softmax(fn) -> bool:
     """``fn(scores (..., Nq, Nk), mask) → weights``: softmax over the last axis where only keys with
     ``mask == True`` count; masked keys weigh exactly 0 and a fully masked row is all zeros (not NaN)."""
@@ -93,7 +104,7 @@ def check_masked_softmax(fn) -> bool:
     def cases():
         s = torch.tensor([[1.0, 2.0, 3.0]])
         m = torch.tensor([[True, True, True]])
-        yield "nothing masked", (s, m), reference(s, m), _weights_hint
+        yield "nothing masked", (s, m), reference(s, m), _unmasked_hint
         m = torch.tensor([[True, False, True]])
         yield "scores [[1, 2, 3]], key 1 masked (its weight must be exactly 0)", (s, m), reference(s, m), hint_for(m)
         s = _randn(4, 5, seed=9) * 3

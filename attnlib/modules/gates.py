@@ -57,7 +57,7 @@ class SqueezeExcite(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        check_feature_map(x, self.channels)
+        check_feature_map(x, self.channels, dtype=self.fc[0].weight.dtype)
         z = x.mean(dim=(2, 3))  # squeeze: (B, C)
         s = self.fc(z)  # excite: (B, C), in (0, 1)
         return x * s[:, :, None, None], s
@@ -134,7 +134,7 @@ class CBAM(nn.Module):
         self.SpatialGate = SpatialGate(self.kernel_size)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        check_feature_map(x, self.channels)
+        check_feature_map(x, self.channels, dtype=self.SpatialGate.spatial.conv.weight.dtype)
         if min(x.shape[-2:]) < self.kernel_size:
             raise ValueError(
                 f"x's map {x.shape[-2]}×{x.shape[-1]} is smaller than the spatial gate's "
@@ -169,10 +169,10 @@ class CBAM(nn.Module):
 class InputMask(nn.Module):
     """Attention on the input image: a small conv net draws a mask in (0, 1) that multiplies the picture.
 
-    ``net``: three 5×5 convs (``in_channels`` → ``hidden`` → ``hidden`` → 1) with ReLU and 2×2
-    max-pooling after the first two, so each mask logit sees a window of about 32×32 pixels (enough
-    to tell a 16×16 digit from a 6×6 fragment); the logits, on a grid 4× coarser than the image, are
-    upsampled (bilinear) to the image size, then ``mask = sigmoid(logits)``. The last conv's bias
+    ``net``: three 5×5 convs (``in_channels`` → ``hidden`` → ``hidden`` → 1) with ReLUs between; the
+    first has stride 2 and is followed by 2×2 max-pooling, so the logits lie on a grid 4× coarser than
+    the image and each sees a 39×39-pixel window (enough to tell a 16×16 digit from a 6×6 fragment).
+    They are upsampled (bilinear) to the image size, then ``mask = sigmoid(logits)``. The last conv's bias
     starts at ``start_logit`` (``sigmoid(-2) ≈ 0.12``), so the mask starts nearly closed and training
     opens it where the picture helps the task.
 
@@ -186,19 +186,18 @@ class InputMask(nn.Module):
         if isinstance(start_logit, bool) or not isinstance(start_logit, int | float):
             raise TypeError(f"start_logit must be a number; got {type(start_logit).__name__}")
         self.net = nn.Sequential(
-            nn.Conv2d(self.in_channels, self.hidden, 5, padding=2),
+            nn.Conv2d(self.in_channels, self.hidden, 5, stride=2, padding=2),
             nn.ReLU(),
             nn.MaxPool2d(2),
             nn.Conv2d(self.hidden, self.hidden, 5, padding=2),
             nn.ReLU(),
-            nn.MaxPool2d(2),
             nn.Conv2d(self.hidden, 1, 5, padding=2),
         )
         with torch.no_grad():
             self.net[-1].bias.fill_(float(start_logit))
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        check_feature_map(images, self.in_channels, name="images")
+        check_feature_map(images, self.in_channels, name="images", dtype=self.net[0].weight.dtype)
         height, width = images.shape[-2:]
         if height < 4 or width < 4:
             raise ValueError(f"images must be at least 4×4 (the mask net pools twice); got {height}×{width}")

@@ -84,7 +84,7 @@ class NonLocal2d(nn.Module):
 
     def pairwise(self, x: torch.Tensor) -> torch.Tensor:
         """The normalised pairwise weights ``f(x_i, x_j) / C(x)``: x ``(B, C, H, W)`` → ``(B, N, N')``."""
-        check_feature_map(x, self.in_channels)
+        check_feature_map(x, self.in_channels, dtype=self.W[0].weight.dtype if self.bn_layer else self.W.weight.dtype)
         if self.sub_sample and min(x.shape[-2:]) < 2:
             raise ValueError(
                 f"x must be at least 2×2 in (H, W) for sub_sample=True (a 2×2 max-pool makes the keys); "

@@ -45,7 +45,7 @@ class SelfAttention2d(nn.Module):
         self.gamma = nn.Parameter(torch.zeros(1))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        check_feature_map(x, self.in_dim)
+        check_feature_map(x, self.in_dim, dtype=self.query_conv.weight.dtype)
         q = tokens(self.query_conv(x))  # (B, N, C//8)
         k = tokens(self.key_conv(x))  # (B, N, C//8)
         v = tokens(self.value_conv(x))  # (B, N, C)

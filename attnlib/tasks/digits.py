@@ -15,6 +15,7 @@ test digit (not even a piece of one) is ever seen in training, whatever seeds yo
 
 - :func:`make_cluttered_digits`: the seeded pictures, labels and digit boxes.
 - :func:`digit_sources`: which of the 1,797 source digits belong to a split.
+- :func:`box_mask`: boxes → a boolean mask per picture, True inside the box.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "Digits",
     "digit_sources",
     "make_cluttered_digits",
+    "box_mask",
 ]
 
 #: A digit's side on the canvas: the 8×8 source with each pixel repeated 2×2.
@@ -168,3 +170,16 @@ def make_cluttered_digits(
         boxes[i] = (top + rows[0], left + cols[0], rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
     labels = classes[pool[picks]]
     return Digits(torch.from_numpy(images), torch.from_numpy(labels), torch.from_numpy(boxes))
+
+
+def box_mask(boxes: torch.Tensor, size: int = 48) -> torch.Tensor:
+    """Boxes ``(n, 4)`` = ``(top, left, height, width)`` in pixels → ``(n, size, size)`` bool, True inside each box."""
+    if not isinstance(boxes, torch.Tensor) or boxes.dim() != 2 or boxes.shape[1] != 4:
+        got = tuple(boxes.shape) if isinstance(boxes, torch.Tensor) else type(boxes).__name__
+        raise ValueError(f"boxes must be a tensor of shape (n, 4) = (top, left, height, width); got {got}")
+    size = check_int(size, "size", minimum=1)
+    pixels = torch.arange(size)
+    top, left, height, width = boxes.T[:, :, None]  # each (n, 1)
+    rows = (pixels >= top) & (pixels < top + height)  # (n, size)
+    cols = (pixels >= left) & (pixels < left + width)  # (n, size)
+    return rows[:, :, None] & cols[:, None, :]
