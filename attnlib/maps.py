@@ -264,8 +264,13 @@ def rollout(
     then multiply from the first layer up, later layers on the left: ``R = Â_L ⋯ Â_2 Â_1``. Row 0 of ``R``
     is the class token's rollout: ``cls_map(R, grid, prefix=prefix)`` draws it.
     """
+    if not isinstance(weights, torch.Tensor) and isinstance(getattr(weights, "weights", None), torch.Tensor):
+        raise TypeError(f"weights must be a tensor (layers, B, heads, N, N); got {type(weights).__name__}: "
+                        "pass its .weights, e.g. rollout(captured.weights, prefix=captured.prefix)")
     check_float_tensor(weights, "weights", "(layers, B, heads, N, N)", min_dim=4)
-    _check_weights(weights)
+    if weights.shape[-1] != weights.shape[-2]:
+        raise ValueError(f"weights must be square in its last two dims, (layers, B, heads, N, N) for "
+                         f"self-attention; got shape {shape_str(weights.shape)}")
     prefix = check_prefix(prefix)
     if prefix >= weights.shape[-1]:
         raise ValueError(f"prefix={prefix} leaves no patch tokens among the N = {weights.shape[-1]} tokens")
@@ -279,6 +284,10 @@ def rollout(
     fused = _fuse_heads(weights, head_fusion)  # (layers, B, N, N)
     if torch.isnan(fused.sum()):  # a NaN anywhere survives the fusion and the sum: one cheap pass
         check_no_nan(weights, "weights")
+    smallest = float(weights.min())  # one reduction; a fused mean or max could hide a negative head
+    if smallest < 0:
+        raise ValueError(f"weights must be non-negative attention weights (softmax outputs); got a smallest "
+                         f"entry of {smallest:.3g}")
     if discard_ratio > 0:
         fused = _discard_lowest(fused, prefix, discard_ratio)
     a_hat = 0.5 * fused

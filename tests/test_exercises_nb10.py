@@ -75,6 +75,19 @@ def test_rollout_hints_name_the_bug(capsys):
         assert not ok and words in hint_of(out), out
 
 
+def test_rollout_broadcast_error_names_keepdim(capsys):
+    def rollout_broadcast(weights):  # a / a.sum(-1) on (layers, N, N): a RuntimeError when layers != N
+        a_hat = 0.5 * (weights.mean(1) + torch.eye(weights.shape[-1], dtype=weights.dtype))
+        a_hat = a_hat / a_hat.sum(-1)
+        result = a_hat[0]
+        for layer_hat in a_hat[1:]:
+            result = layer_hat @ result
+        return result
+
+    ok, out = run(capsys, check_rollout, rollout_broadcast)
+    assert not ok and "RuntimeError" in out and "keepdim=True" in hint_of(out), out
+
+
 def test_cls_patch_map_hints_name_the_bug(capsys):
     cases = [
         (lambda w, g, p: w[0, p:].reshape(g[1], g[0]), "dino #180"),

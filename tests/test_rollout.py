@@ -121,6 +121,24 @@ def test_errors_are_named():
         cls_map(w, (2, 2), prefix=1, token=1)
 
 
+def test_rollout_refuses_what_is_not_attention():
+    w = torch.softmax(torch.randn(2, 1, 2, 5, 5), dim=-1)
+    with pytest.raises(ValueError, match="square") as error:
+        rollout(w[..., :4])
+    assert "key_grid" not in str(error.value)  # rollout has no key_grid argument
+    negative = w.clone()
+    negative[0, 0, 1, 2, 3] = -0.5
+    for fusion in ("mean", "max", "min"):
+        with pytest.raises(ValueError, match="non-negative"):
+            rollout(negative, head_fusion=fusion)
+
+    class Captured:  # what capture_attention returns: the tensor is its .weights
+        weights = w
+
+    with pytest.raises(TypeError, match=r"\.weights"):
+        rollout(Captured())
+
+
 def test_nan_weights_are_named():
     w = torch.softmax(torch.randn(2, 1, 2, 5, 5), dim=-1)
     w[1, 0, 1, 3, 2] = float("nan")

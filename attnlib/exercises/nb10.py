@@ -46,6 +46,9 @@ def check_rollout(fn) -> bool:
         }
 
         def name_the_bug(got, _want):
+            if isinstance(got, RuntimeError) and "must match the size" in str(got):  # a / a.sum(-1)
+                return ("a / a.sum(-1) lines up the row sums (layers, N) with the last dim, not the rows: keep the "
+                        "summed dim, a / a.sum(-1, keepdim=True), so each row is divided by its own sum.")
             return next((text for text, candidate in wrong.items() if _close(got, candidate)), "")
 
         return name_the_bug
