@@ -18,7 +18,6 @@ A sampling policy whose samples can leave the square clamps them itself, as :cla
 from __future__ import annotations
 
 from functools import partial
-from importlib import resources
 from typing import NamedTuple
 
 import torch
@@ -35,6 +34,7 @@ from .._checks import (
     check_positive,
     shape_str,
 )
+from .._shipped import load_shipped
 
 __all__ = [
     "glimpse",
@@ -272,23 +272,13 @@ def load_ram() -> RecurrentAttention:
     only tensors and plain values, loaded with ``torch.load(..., weights_only=True)``; ``net.history`` is the
     training run (per step: ``"loss"`` and ``"reward"``, the batch's share of right answers).
     """
-    return _load(RecurrentAttention, "ram_digits.pt")
-
-
-def _load(cls, filename: str):
-    path = resources.files("attnlib") / "weights" / filename
-    with resources.as_file(path) as p:
-        saved = torch.load(p, weights_only=True)
-    net = cls(**saved["config"])
-    net.load_state_dict(saved["state_dict"])
-    net.history = saved["history"]
-    return net.eval()
+    return load_shipped("ram_digits.pt", RecurrentAttention)
 
 
 def load_soft_counterpart():
     """Notebook 08's soft model: notebook 07's :class:`~attnlib.DigitNet` with an input mask (``gate="input"``),
     trained by ``scripts/train_ram.py`` on RAM's pictures (side 28, 4 fragments), from
     ``attnlib/weights/ram_soft_input.pt``, in eval mode, loaded with ``weights_only=True``."""
-    from ..tasks.digit_nets import DigitNet  # the tasks package imports this module: import on use
+    from ..tasks.digit_nets import _build_digit_net  # the tasks package imports this module: import on use
 
-    return _load(DigitNet, "ram_soft_input.pt")
+    return load_shipped("ram_soft_input.pt", _build_digit_net)

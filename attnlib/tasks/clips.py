@@ -13,13 +13,13 @@ a model that pools the frames with attention should put its weight on the event 
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from .._checks import check_float_tensor, check_int, shape_str
+from .._shipped import load_shipped
 from ..modules.temporal import ClipClassifier
 
 __all__ = ["EVENTS", "FRAMES", "Clips", "make_clips", "event_mass", "load_clip_classifier"]
@@ -134,10 +134,4 @@ def load_clip_classifier() -> ClipClassifier:
     Saved as ``{"config", "state_dict", "history"}``, loaded with ``weights_only=True``;
     ``model.history`` is the training run the script recorded.
     """
-    path = resources.files("attnlib") / "weights" / CLIP_WEIGHTS
-    with resources.as_file(path) as p:
-        saved = torch.load(p, weights_only=True)
-    model = ClipClassifier(**saved["config"])
-    model.load_state_dict(saved["state_dict"])
-    model.history = saved["history"]
-    return model.eval()
+    return load_shipped(CLIP_WEIGHTS, ClipClassifier)

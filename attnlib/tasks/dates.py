@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import datetime
 import string
-from importlib import resources
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from .._checks import check_int
+from .._shipped import load_shipped
 from ..modules.temporal import DateTranslator
 
 __all__ = [
@@ -227,10 +227,4 @@ def load_date_translator() -> DateTranslator:
     The file holds ``{"config", "state_dict", "history"}`` (tensors and plain values; loaded with
     ``weights_only=True``); ``model.history`` is the training run the script recorded.
     """
-    path = resources.files("attnlib") / "weights" / DATE_WEIGHTS
-    with resources.as_file(path) as p:
-        saved = torch.load(p, weights_only=True)
-    model = DateTranslator(**saved["config"])
-    model.load_state_dict(saved["state_dict"])
-    model.history = saved["history"]
-    return model.eval()
+    return load_shipped(DATE_WEIGHTS, DateTranslator)

@@ -9,13 +9,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .._checks import check_feature_map, check_float_tensor, check_int, shape_str
+from .._shipped import load_shipped
 from ..modules import CBAM, InputMask, SqueezeExcite
 from .digits import box_mask
 
@@ -143,11 +142,9 @@ def load_digit_net(name: str = "cbam") -> DigitNet:
         raise TypeError(f"name must be a str, one of {tuple(DIGIT_NETS)}; got {type(name).__name__}")
     if name not in DIGIT_NETS:
         raise ValueError(f"name must be one of {tuple(DIGIT_NETS)}; got {name!r}")
-    path = resources.files("attnlib") / "weights" / f"digits_{name}.pt"
-    with resources.as_file(path) as p:
-        saved = torch.load(p, weights_only=True)
-    config = saved["config"]
-    net = DigitNet(config["gate"], channels=config["channels"], reduction=config["reduction"])
-    net.load_state_dict(saved["state_dict"])
-    net.history = saved["history"]
-    return net.eval()
+    return load_shipped(f"digits_{name}.pt", _build_digit_net)
+
+
+def _build_digit_net(gate, channels, reduction, **_) -> DigitNet:
+    """A DigitNet from a saved config (which may record more than these three)."""
+    return DigitNet(gate, channels=channels, reduction=reduction)

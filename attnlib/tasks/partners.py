@@ -16,7 +16,6 @@ looking across the picture: with an attention layer.
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import NamedTuple
 
 import numpy as np
@@ -25,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import check_finite, check_hw, shape_str
+from .._shipped import load_shipped
 from ..modules import NonLocal2d, SelfAttention2d
 
 __all__ = [
@@ -251,10 +251,4 @@ def load_pair_net(name: str = "self_attention") -> PairNet:
     """
     if name not in PRETRAINED:
         raise ValueError(f"name must be one of {PRETRAINED}; got {name!r}")
-    path = resources.files("attnlib") / "weights" / f"pairs_{name}.pt"
-    with resources.as_file(path) as p:
-        saved = torch.load(p, weights_only=True)
-    net = PairNet(**saved["config"])
-    net.load_state_dict(saved["state_dict"])
-    net.history = saved["history"]
-    return net.eval()
+    return load_shipped(f"pairs_{name}.pt", PairNet)
