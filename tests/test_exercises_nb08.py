@@ -1,6 +1,7 @@
 """Tests for the exercise checkers of notebook 08: check_glimpse_corner and check_reinforce_loss."""
 
 import torch
+from exercise_support import hint_of, run
 
 from attnlib.exercises import check_glimpse_corner, check_reinforce_loss
 
@@ -50,3 +51,23 @@ def test_reinforce_loss_checker_accepts_right_and_names_mistakes(capsys):
     assert out.count("✅") == 1 and out.count("❌") == 4
     assert "baselines.detach()" in out and "baseline is missing" in out
     assert "sign is flipped" in out and "sum over the steps" in out
+
+
+def test_glimpse_corner_checker_names_swapped_height_and_width(capsys):
+    def h_for_columns(locations, image_size, side):
+        h, w = image_size
+        return corner(locations, (w, h), side)  # rows scaled by W, columns by H
+
+    ok, out = run(capsys, check_glimpse_corner, h_for_columns)
+    assert not ok and "image 20×30" in out  # the square images cannot tell; the 20×30 one does
+    assert hint_of(out) == "H and W are swapped: rows scale with the height H, columns with the width W."
+
+
+def test_reinforce_loss_checker_asks_for_one_number_not_one_per_sample(capsys):
+    def per_sample(log_probs, reward, baselines):
+        return -(log_probs * (reward[:, None] - baselines.detach())).sum(1)  # (B,): the batch mean is missing
+
+    ok, out = run(capsys, check_reinforce_loss, per_sample)
+    assert not ok and "expected shape (), got (2,)" in out and "implicitly created" not in out
+    assert hint_of(out) == ("return one number: the mean over the batch "
+                            "(a (B,) tensor cannot be back-propagated as a loss)")

@@ -17,11 +17,17 @@ def check_glimpse_corner(fn) -> bool:
     def hint(locations, h, w, side):
         centre = (locations.double() + 1) / 2 * torch.tensor([h, w], dtype=torch.float64)
 
+        def corners_scaled_by(rows, cols):  # in float32 and float64: they can round an exact .5 differently
+            return [torch.floor((locations.to(dt) + 1) / 2 * torch.tensor([rows, cols], dtype=dt) - side / 2 + 0.5)
+                    for dt in (locations.dtype, torch.float64)]
+
         def name_the_bug(got, want):
             if _close(got, want.flip(-1)):
                 return "row and col are swapped: locations are (row, col), not the reference code's (x, y)."
             if _close(got, torch.floor(centre + 0.5)):
                 return "that is the centre; the patch's first pixel is half a side up and to the left of it."
+            if h != w and any(_close(got, c) for c in corners_scaled_by(w, h)):
+                return "H and W are swapped: rows scale with the height H, columns with the width W."
             if h != w and _close(got, torch.floor((locations.double() + 1) / 2 * h - side / 2 + 0.5)):
                 return "rows scale with the height H, columns with the width W (this image is not square)."
             spread = (locations.double() + 1) / 2 * torch.tensor([h - 1, w - 1], dtype=torch.float64)
@@ -56,7 +62,7 @@ def check_reinforce_loss(fn) -> bool:
     def guarded(log_probs, reward, baselines):
         baselines = baselines.clone().requires_grad_()
         loss = fn(log_probs, reward, baselines)
-        if isinstance(loss, torch.Tensor) and loss.requires_grad:
+        if isinstance(loss, torch.Tensor) and loss.requires_grad and loss.ndim == 0:
             grad = torch.autograd.grad(loss, baselines, allow_unused=True, retain_graph=True)[0]
             if grad is not None and grad.abs().sum() > 0:
                 raise _BaselineNotDetached("the loss sends a gradient into the baselines")
@@ -70,6 +76,8 @@ def check_reinforce_loss(fn) -> bool:
             if isinstance(got, _BaselineNotDetached):
                 return ("use baselines.detach() inside the REINFORCE term: the baseline is trained by its own "
                         "squared error, not by the policy's loss.")
+            if isinstance(got, torch.Tensor) and got.shape == reward.shape:
+                return "return one number: the mean over the batch (a (B,) tensor cannot be back-propagated as a loss)"
             if _close(got, -want):
                 return "the sign is flipped: minimising −log π · (R − b) raises the probability of good samples."
             if _close(got, -(lp * reward[:, None]).sum(1).mean()):
