@@ -459,7 +459,8 @@ def show_gate(image, weights, *, ax=None, title=None, box=None, colorbar=True, c
     one picture. A gate has **no query** (one map per picture, not one per query pixel), and its weights
     do not sum to 1: each is its own dial from 0 (closed) to 1 (open), so the colours span exactly 0 to 1
     (min–max would make a gate that is open everywhere look as selective as one that is not).
-    ``box = (top, left, height, width)`` in image pixels outlines a region (e.g. the digit) in cyan.
+    ``box = (top, left, height, width)`` in image pixels outlines a region (e.g. the digit) in white
+    with a thin black edge (readable on dark and bright cells alike).
     The colour bar is labelled ``colorbar_label`` (default "gate weight"). Drawing options as
     :func:`show_map` except ``normalize`` (default ``upsample="nearest"``: the gate's own cells).
     """
@@ -481,7 +482,8 @@ def show_gate(image, weights, *, ax=None, title=None, box=None, colorbar=True, c
     ax.set_axis_off()
     if box is not None:
         top, left, height, width = _check_box(box, rgb.shape)
-        ax.add_patch(Rectangle((left - 0.5, top - 0.5), width, height, fill=False, edgecolor="cyan", linewidth=1.5))
+        for colour, lw in (("black", 3.0), ("white", 1.5)):  # white on a black edge: readable on any colour
+            ax.add_patch(Rectangle((left - 0.5, top - 0.5), width, height, fill=False, edgecolor=colour, linewidth=lw))
     ax.set_title("gate weights, range 0–1" if title is None else title, fontsize=fontsize)
     if colorbar:
         norm = matplotlib.colors.Normalize(vmin=0.0, vmax=1.0)

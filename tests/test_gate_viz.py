@@ -40,10 +40,14 @@ def test_a_half_open_gate_looks_half_open_not_stretched():
     assert bar.get_ylim() == pytest.approx((0.0, 1.0)) and bar.get_ylabel() == "gate weight"
 
 
-def test_box_is_outlined_in_image_pixels():
+def test_box_is_outlined_in_image_pixels_white_on_a_black_edge():
     ax = show_gate(np.zeros((48, 48)), np.full((12, 12), 0.5), box=(10, 20, 16, 12), title="digit", colorbar=False)
-    (rect,) = [p for p in ax.patches if isinstance(p, Rectangle)]
-    assert rect.get_xy() == (19.5, 9.5) and (rect.get_width(), rect.get_height()) == (12, 16)
+    edge, line = [p for p in ax.patches if isinstance(p, Rectangle)]  # drawn in this order: white on top
+    for rect in (edge, line):
+        assert rect.get_xy() == (19.5, 9.5) and (rect.get_width(), rect.get_height()) == (12, 16)
+        assert not rect.get_fill()
+    assert edge.get_edgecolor() == (0.0, 0.0, 0.0, 1.0) and line.get_edgecolor() == (1.0, 1.0, 1.0, 1.0)
+    assert edge.get_linewidth() > line.get_linewidth()  # the black shows as a thin rim either side of the white
     assert ax.get_title() == "digit" and len(plt.gcf().axes) == 1
 
 
