@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ._checks import check_positive, shape_str
+from ._checks import check_int, check_positive, shape_str
 
 __all__ = ["fit", "pixel_accuracy"]
 
@@ -95,8 +95,7 @@ def fit(
     """
     _check_data(images, labels)
     for name, value in (("epochs", epochs), ("batch_size", batch_size), ("threads", threads)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int; got {value!r}")
+        check_int(value, name, minimum=1)
     lr = check_positive(lr, "lr")
     history: dict[str, list[float]] = {"loss": [], "accuracy": [], "tracked": []}
     steps_per_epoch = -(-len(images) // batch_size)

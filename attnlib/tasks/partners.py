@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_finite, check_hw, shape_str
+from .._checks import check_finite, check_hw, check_int, shape_str
 from .._shipped import load_shipped
 from ..modules import NonLocal2d, SelfAttention2d
 
@@ -89,14 +89,11 @@ def make_pairs(n: int, *, size: int = 32, noise: float = 0.05, seed: int = 0) ->
     (uniformly among the other three): an object's own colour and place only say which colour
     its label is *not*; the rest has to come from the partner.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int (number of pictures); got {n!r}")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 24:
-        raise ValueError(f"size must be an int ≥ 24 (two objects {MIN_GAP} px apart must fit); got {size!r}")
+    check_int(n, "n", minimum=1, what=" (the number of pictures)")
+    check_int(size, "size", minimum=24, what=f" (two objects {MIN_GAP} px apart must fit)")
     if not isinstance(noise, int | float) or not 0 <= noise <= 0.5:
         raise ValueError(f"noise must be a number in [0, 0.5]; got {noise!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be an int; got {type(seed).__name__}")
+    check_int(seed, "seed")
     rng = np.random.default_rng(seed)
     palette = np.array(list(COLOURS.values()), dtype=np.float32)
     images = 0.1 + noise * rng.standard_normal((n, 3, size, size)).astype(np.float32)
