@@ -100,10 +100,6 @@ def check_int(value, name: str, *, minimum: int | None = None, maximum: int | No
     return value
 
 
-def check_positive_int(value, name: str) -> int:
-    return check_int(value, name, minimum=1)
-
-
 def check_hw(value, name: str) -> tuple[int, int]:
     """A size or grid: a positive int (square) or a ``(height, width)`` pair of positive ints → ``(h, w)``."""
     pair = (value, value) if not isinstance(value, tuple | list) else value

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ._checks import check_hw, check_image, check_positive_int, shape_str
+from ._checks import check_hw, check_image, check_int, shape_str
 
 __all__ = ["SAMPLE_IMAGES", "load_image", "resize_image", "pixel_features", "toy_qkv", "kernel_regression_data"]
 
@@ -83,7 +83,7 @@ def pixel_features(image: np.ndarray, grid, *, position_weight: float = 1.0) -> 
 def toy_qkv(n_queries: int = 1, n_keys: int = 6, d: int = 4, dv: int = 2, *, seed: int = 0):
     """Seeded standard-normal toy tensors ``q (Nq, d)``, ``k (Nk, d)``, ``v (Nk, dv)``."""
     for value, name in [(n_queries, "n_queries"), (n_keys, "n_keys"), (d, "d"), (dv, "dv")]:
-        check_positive_int(value, name)
+        check_int(value, name, minimum=1)
     g = torch.Generator().manual_seed(seed)
     q = torch.randn(n_queries, d, generator=g)
     k = torch.randn(n_keys, d, generator=g)
@@ -98,8 +98,8 @@ def kernel_regression_data(n_train: int = 50, n_test: int = 100, *, noise: float
     Returns ``x_train (n_train,)`` sorted, ``y_train (n_train,)``, ``x_test (n_test,)`` evenly spaced,
     ``y_test (n_test,)`` = the noise-free ``f(x_test)``.
     """
-    check_positive_int(n_train, "n_train")
-    check_positive_int(n_test, "n_test")
+    check_int(n_train, "n_train", minimum=1)
+    check_int(n_test, "n_test", minimum=1)
     if isinstance(noise, bool) or not isinstance(noise, Real) or not (math.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite number >= 0; got {noise!r}")
     g = torch.Generator().manual_seed(seed)

@@ -15,7 +15,7 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_batch_dims, check_float_tensor, check_positive_int, check_same_dtype, shape_str
+from ._checks import check_batch_dims, check_float_tensor, check_int, check_same_dtype, shape_str
 
 __all__ = [
     "dot_score",
@@ -94,8 +94,8 @@ class GeneralScore(nn.Module):
 
     def __init__(self, d_q: int, d_k: int):
         super().__init__()
-        check_positive_int(d_q, "d_q")
-        check_positive_int(d_k, "d_k")
+        check_int(d_q, "d_q", minimum=1)
+        check_int(d_k, "d_k", minimum=1)
         self.W = nn.Parameter(torch.empty(d_q, d_k))
         nn.init.xavier_uniform_(self.W)
 
@@ -134,7 +134,7 @@ class AdditiveScore(nn.Module):
     def __init__(self, d_q: int, d_k: int, hidden: int, max_elements: int = 2**24):
         super().__init__()
         for value, name in [(d_q, "d_q"), (d_k, "d_k"), (hidden, "hidden"), (max_elements, "max_elements")]:
-            check_positive_int(value, name)
+            check_int(value, name, minimum=1)
         self.W_q = nn.Linear(d_q, hidden, bias=False)
         self.W_k = nn.Linear(d_k, hidden, bias=False)
         self.w = nn.Linear(hidden, 1, bias=False)
@@ -162,7 +162,7 @@ class MLPScore(nn.Module):
     def __init__(self, d_q: int, d_k: int, hidden: int, max_elements: int = 2**24):
         super().__init__()
         for value, name in [(d_q, "d_q"), (d_k, "d_k"), (hidden, "hidden"), (max_elements, "max_elements")]:
-            check_positive_int(value, name)
+            check_int(value, name, minimum=1)
         self.d_q, self.d_k = d_q, d_k
         self.net = nn.Sequential(nn.Linear(d_q + d_k, hidden), nn.ReLU(), nn.Linear(hidden, 1))
         self.max_elements = max_elements
